@@ -1,0 +1,2 @@
+//! `pxcloud-mcp`: the MCP server for PXCloud.
+fn main() {}

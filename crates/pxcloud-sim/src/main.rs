@@ -1,0 +1,2 @@
+//! `pxcloud-sim`: run the PXCloud stand-in standalone.
+fn main() {}
