@@ -1,0 +1,595 @@
+//! Validated configuration: the second stage after [`crate::cli`].
+//!
+//! Each raw string becomes a typed value here, and each error names the environment variable
+//! and the flag the user must fix. Nothing here does I/O.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::cli::RawOptions;
+
+/// The URL the earlier server used when `PXCLOUD_URL` was not set.
+pub const DEFAULT_URL: &str = "https://localhost:8443";
+/// Path fragments never exposed by default (WebSockets, proxies, system administration).
+pub const DEFAULT_EXCLUDE_PATHS: &[&str] =
+    &["/vnc/", "/terminal/", "/bmc-proxy/", "/system/", "/ws"];
+/// Default size budget of one tool result's text.
+pub const DEFAULT_MAX_RESULT_BYTES: usize = 32 * 1024;
+/// Default overall deadline of one PXCloud call.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A password or token: `Debug` prints `***`, there is no `Display`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// The value, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How the server proves who it is to PXCloud.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthSetting {
+    /// `PXCLOUD_USER` + `PXCLOUD_PASS`: log in, and again when the token expires.
+    Password {
+        /// The user name.
+        username: String,
+        /// The password.
+        password: Secret,
+    },
+    /// `PXCLOUD_TOKEN`: a pre-issued token; cannot be renewed.
+    Token(Secret),
+}
+
+/// Which TLS certificate PXCloud may present.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TlsSetting {
+    /// Certificates signed by a publicly trusted CA (the default).
+    Verify,
+    /// Certificates signed by the CA in this PEM file (or that self-signed certificate).
+    CaFile(PathBuf),
+    /// Exactly the certificate with this SHA-256 fingerprint (normalised: uppercase hex).
+    Fingerprint(String),
+    /// Anything (`PXCLOUD_TLS_VERIFY=false`); warned about at start-up.
+    Insecure,
+}
+
+/// Named sets of tags, from the earlier server's setup wizard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// Operator tags, IPAM, reads only.
+    ReadOnly,
+    /// Dashboard, VMs, Nodes, Tasks, Monitors, Clusters.
+    Operator,
+    /// Operator plus IPAM, Users, Groups, Roles, Notifications, Datacenters, Regions.
+    Admin,
+}
+
+impl Profile {
+    /// The name used in configuration.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::ReadOnly => "read_only",
+            Profile::Operator => "operator",
+            Profile::Admin => "admin",
+        }
+    }
+}
+
+/// How catalog tools are offered to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ToolMode {
+    /// One MCP tool per exposed operation.
+    Full,
+    /// Three tools: search the catalog, describe one tool, invoke one tool.
+    Dynamic,
+}
+
+/// Where MCP is served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transport {
+    /// Newline-delimited JSON on stdin/stdout.
+    Stdio,
+    /// Streamable HTTP.
+    Http {
+        /// Address to bind.
+        addr: SocketAddr,
+        /// Bearer token clients must present (required off loopback).
+        token: Option<Secret>,
+        /// Extra allowed `Origin` values.
+        allowed_origins: Vec<String>,
+    },
+}
+
+/// Which tools are visible (the raw inputs of the policy layer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Visibility {
+    /// `PXCLOUD_TOOLS`: tags to expose; `None` means every tag.
+    pub tags: Option<Vec<String>>,
+    /// `PXCLOUD_ALLOW_DELETE`.
+    pub allow_delete: bool,
+    /// `PXCLOUD_READ_ONLY`.
+    pub read_only: bool,
+    /// `PXCLOUD_PROFILE`.
+    pub profile: Option<Profile>,
+    /// `PXCLOUD_EXCLUDE_PATHS`.
+    pub exclude_paths: Vec<String>,
+    /// `PXCLOUD_DESTRUCTIVE_PATTERNS`.
+    pub destructive_patterns: Vec<String>,
+    /// `PXCLOUD_STRICT`.
+    pub strict: bool,
+}
+
+/// The whole validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Serve against the embedded simulator instead of `url`.
+    pub demo: bool,
+    /// PXCloud base URL, without a trailing slash.
+    pub url: String,
+    /// Credentials; `None` only when nothing needs to log in (`--demo`, `tools --spec-file`).
+    pub auth: Option<AuthSetting>,
+    /// TLS trust.
+    pub tls: TlsSetting,
+    /// Tool visibility and classification inputs.
+    pub visibility: Visibility,
+    /// `PXCLOUD_DRY_RUN`.
+    pub dry_run: bool,
+    /// `PXCLOUD_AUDIT_LOG`.
+    pub audit_log: Option<PathBuf>,
+    /// `PXCLOUD_TOOL_MODE`.
+    pub tool_mode: ToolMode,
+    /// `PXCLOUD_TOOL_PREFIX`.
+    pub tool_prefix: String,
+    /// `PXCLOUD_SPEC_REFRESH_SECS`; `None` when zero or unset.
+    pub spec_refresh: Option<Duration>,
+    /// `PXCLOUD_MAX_RESULT_BYTES`.
+    pub max_result_bytes: usize,
+    /// `PXCLOUD_TIMEOUT_SECS`.
+    pub timeout: Duration,
+    /// `PXCLOUD_SECRET`; `None` means a random key per process.
+    pub secret: Option<Secret>,
+    /// `--wait`.
+    pub wait: bool,
+    /// `PXCLOUD_LOG_LEVEL`.
+    pub log_level: String,
+    /// Where MCP is served.
+    pub transport: Transport,
+}
+
+/// One setting the user can change: its environment variable and its flag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The environment variable, e.g. `PXCLOUD_ALLOW_DELETE`.
+    pub env: &'static str,
+    /// The flag, e.g. `--allow-delete`.
+    pub flag: &'static str,
+}
+
+macro_rules! settings {
+    ($($ident:ident = $env:literal, $flag:literal;)*) => {
+        $(
+            #[doc = concat!("`", $env, "` / `", $flag, "`.")]
+            pub const $ident: Setting = Setting { env: $env, flag: $flag };
+        )*
+    };
+}
+
+/// The settings, for error messages.
+pub mod settings {
+    use super::Setting;
+    settings! {
+        URL = "PXCLOUD_URL", "--url";
+        USER = "PXCLOUD_USER", "--user";
+        PASS = "PXCLOUD_PASS", "--pass";
+        TOKEN = "PXCLOUD_TOKEN", "--token";
+        TLS_VERIFY = "PXCLOUD_TLS_VERIFY", "--tls-verify";
+        CA_FILE = "PXCLOUD_CA_FILE", "--ca-file";
+        TLS_FINGERPRINT = "PXCLOUD_TLS_FINGERPRINT", "--tls-fingerprint";
+        TOOLS = "PXCLOUD_TOOLS", "--tools";
+        ALLOW_DELETE = "PXCLOUD_ALLOW_DELETE", "--allow-delete";
+        READ_ONLY = "PXCLOUD_READ_ONLY", "--read-only";
+        PROFILE = "PXCLOUD_PROFILE", "--profile";
+        STRICT = "PXCLOUD_STRICT", "--strict";
+        DRY_RUN = "PXCLOUD_DRY_RUN", "--dry-run";
+        EXCLUDE_PATHS = "PXCLOUD_EXCLUDE_PATHS", "--exclude-paths";
+        DESTRUCTIVE_PATTERNS = "PXCLOUD_DESTRUCTIVE_PATTERNS", "--destructive-patterns";
+        TOOL_MODE = "PXCLOUD_TOOL_MODE", "--tool-mode";
+        TOOL_PREFIX = "PXCLOUD_TOOL_PREFIX", "--tool-prefix";
+        SPEC_REFRESH_SECS = "PXCLOUD_SPEC_REFRESH_SECS", "--spec-refresh-secs";
+        MAX_RESULT_BYTES = "PXCLOUD_MAX_RESULT_BYTES", "--max-result-bytes";
+        TIMEOUT_SECS = "PXCLOUD_TIMEOUT_SECS", "--timeout-secs";
+        SECRET = "PXCLOUD_SECRET", "--secret";
+        HTTP = "PXCLOUD_HTTP", "--http";
+        HTTP_TOKEN = "PXCLOUD_HTTP_TOKEN", "--http-token";
+        LOG_LEVEL = "PXCLOUD_LOG_LEVEL", "--log-level";
+    }
+}
+
+/// A configuration problem, naming the setting to fix. Never contains a secret value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The setting at fault.
+    pub setting: Setting,
+    /// What is wrong and what is expected.
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} ({}): {}",
+            self.setting.env, self.setting.flag, self.message
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+fn err(setting: Setting, message: impl Into<String>) -> ConfigError {
+    ConfigError {
+        setting,
+        message: message.into(),
+    }
+}
+
+/// What the configuration is needed for; decides which settings are required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Serving or checking against a real PXCloud: credentials required (unless `--demo`).
+    Connect,
+    /// Reading a spec file offline: no credentials needed.
+    Offline,
+}
+
+impl Config {
+    /// Validates raw options. `purpose` decides whether credentials are required.
+    pub fn from_raw(raw: &RawOptions, purpose: Purpose) -> Result<Config, ConfigError> {
+        use settings as s;
+
+        let url = normalize_url(raw.url.as_deref().unwrap_or(DEFAULT_URL))?;
+        let auth = auth(raw)?;
+        if auth.is_none() && purpose == Purpose::Connect && !raw.demo {
+            return Err(err(
+                s::USER,
+                "no credentials: set PXCLOUD_USER and PXCLOUD_PASS, or PXCLOUD_TOKEN",
+            ));
+        }
+        let tls = tls(raw)?;
+        if !raw.demo && url.starts_with("http://") && tls != TlsSetting::Verify {
+            return Err(err(
+                s::URL,
+                format!(
+                    "{url} is plain http://, so the TLS settings (PXCLOUD_TLS_VERIFY, PXCLOUD_CA_FILE, \
+                     PXCLOUD_TLS_FINGERPRINT) do not apply; use an https:// URL or drop them"
+                ),
+            ));
+        }
+
+        let visibility = Visibility {
+            tags: opt_list(raw.tools.as_deref()),
+            allow_delete: opt_bool(raw.allow_delete.as_deref(), s::ALLOW_DELETE, true)?,
+            read_only: opt_bool(raw.read_only.as_deref(), s::READ_ONLY, false)?,
+            profile: raw.profile.as_deref().map(parse_profile).transpose()?,
+            exclude_paths: match raw.exclude_paths.as_deref() {
+                Some(list) => opt_list(Some(list)).unwrap_or_default(),
+                None => DEFAULT_EXCLUDE_PATHS
+                    .iter()
+                    .map(|p| (*p).to_owned())
+                    .collect(),
+            },
+            destructive_patterns: opt_list(raw.destructive_patterns.as_deref()).unwrap_or_default(),
+            strict: opt_bool(raw.strict.as_deref(), s::STRICT, false)?,
+        };
+
+        let tool_mode = match raw.tool_mode.as_deref().map(str::trim) {
+            None | Some("") => ToolMode::Full,
+            Some(v) if v.eq_ignore_ascii_case("full") => ToolMode::Full,
+            Some(v) if v.eq_ignore_ascii_case("dynamic") => ToolMode::Dynamic,
+            Some(v) => {
+                return Err(err(
+                    s::TOOL_MODE,
+                    format!("unknown mode {v:?}: expected full or dynamic"),
+                ));
+            }
+        };
+        let tool_prefix = raw
+            .tool_prefix
+            .clone()
+            .unwrap_or_else(|| "pxcloud_".to_owned());
+        if !tool_prefix
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            || tool_prefix.len() > 24
+        {
+            return Err(err(
+                s::TOOL_PREFIX,
+                format!(
+                    "{tool_prefix:?} is not a valid prefix: at most 24 characters of A-Z a-z 0-9 _ - ."
+                ),
+            ));
+        }
+
+        let spec_refresh = match opt_u64(raw.spec_refresh_secs.as_deref(), s::SPEC_REFRESH_SECS, 0)?
+        {
+            0 => None,
+            n => Some(Duration::from_secs(n)),
+        };
+        let max_result_bytes = opt_u64(
+            raw.max_result_bytes.as_deref(),
+            s::MAX_RESULT_BYTES,
+            DEFAULT_MAX_RESULT_BYTES as u64,
+        )?;
+        if max_result_bytes < 1024 {
+            return Err(err(
+                s::MAX_RESULT_BYTES,
+                format!("{max_result_bytes} is too small: use at least 1024"),
+            ));
+        }
+        let timeout_secs = opt_u64(
+            raw.timeout_secs.as_deref(),
+            s::TIMEOUT_SECS,
+            DEFAULT_TIMEOUT.as_secs(),
+        )?;
+        if timeout_secs == 0 || timeout_secs > 3600 {
+            return Err(err(
+                s::TIMEOUT_SECS,
+                format!("{timeout_secs} is out of range: use 1 to 3600 seconds"),
+            ));
+        }
+
+        let secret = match raw.secret.as_deref() {
+            None => None,
+            Some(v) if v.len() < 16 => {
+                return Err(err(
+                    s::SECRET,
+                    "too short: use at least 16 characters (e.g. `openssl rand -hex 32`)",
+                ));
+            }
+            Some(v) => Some(Secret(v.to_owned())),
+        };
+
+        let log_level = match raw.log_level.as_deref().map(str::trim) {
+            None | Some("") => "info".to_owned(),
+            Some(v) => {
+                let lower = v.to_ascii_lowercase();
+                if !matches!(
+                    lower.as_str(),
+                    "error" | "warn" | "info" | "debug" | "trace" | "off"
+                ) {
+                    return Err(err(
+                        s::LOG_LEVEL,
+                        format!(
+                            "unknown level {v:?}: expected error, warn, info, debug, trace or off"
+                        ),
+                    ));
+                }
+                lower
+            }
+        };
+
+        let transport = transport(raw)?;
+
+        Ok(Config {
+            demo: raw.demo,
+            url,
+            auth,
+            tls,
+            visibility,
+            dry_run: opt_bool(raw.dry_run.as_deref(), s::DRY_RUN, false)?,
+            audit_log: raw.audit_log.clone(),
+            tool_mode,
+            tool_prefix,
+            spec_refresh,
+            max_result_bytes: usize::try_from(max_result_bytes).unwrap_or(usize::MAX),
+            timeout: Duration::from_secs(timeout_secs),
+            secret,
+            wait: raw.wait,
+            log_level,
+            transport,
+        })
+    }
+}
+
+fn normalize_url(raw: &str) -> Result<String, ConfigError> {
+    let trimmed = raw.trim().trim_end_matches('/');
+    let uri: http::Uri = trimmed
+        .parse()
+        .map_err(|e| err(settings::URL, format!("{trimmed:?} is not a URL: {e}")))?;
+    match uri.scheme_str() {
+        Some("https" | "http") => {}
+        Some(other) => {
+            return Err(err(
+                settings::URL,
+                format!("{trimmed:?}: scheme {other:?} is not supported, use https://"),
+            ));
+        }
+        None => {
+            return Err(err(
+                settings::URL,
+                format!("{trimmed:?} has no scheme: write it as https://{trimmed}"),
+            ));
+        }
+    }
+    if uri.host().is_none_or(str::is_empty) {
+        return Err(err(settings::URL, format!("{trimmed:?} has no host")));
+    }
+    if uri.query().is_some() {
+        return Err(err(
+            settings::URL,
+            format!("{trimmed:?} must not carry a query string"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}
+
+fn auth(raw: &RawOptions) -> Result<Option<AuthSetting>, ConfigError> {
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let user = nonempty(&raw.user);
+    let pass = raw.pass.clone().filter(|p| !p.is_empty());
+    let token = nonempty(&raw.token);
+    match (user, pass, token) {
+        (_, _, Some(token)) => Ok(Some(AuthSetting::Token(Secret(token)))),
+        (Some(username), Some(password), None) => Ok(Some(AuthSetting::Password {
+            username,
+            password: Secret(password),
+        })),
+        (Some(_), None, None) => Err(err(
+            settings::PASS,
+            "PXCLOUD_USER is set but the password is missing",
+        )),
+        (None, Some(_), None) => Err(err(
+            settings::USER,
+            "PXCLOUD_PASS is set but the user name is missing",
+        )),
+        (None, None, None) => Ok(None),
+    }
+}
+
+fn tls(raw: &RawOptions) -> Result<TlsSetting, ConfigError> {
+    use settings as s;
+    let verify = opt_bool(raw.tls_verify.as_deref(), s::TLS_VERIFY, true)?;
+    let fingerprint = raw
+        .tls_fingerprint
+        .as_deref()
+        .map(str::trim)
+        .filter(|f| !f.is_empty())
+        .map(normalize_fingerprint)
+        .transpose()?;
+    match (verify, raw.ca_file.clone(), fingerprint) {
+        (true, None, None) => Ok(TlsSetting::Verify),
+        (true, Some(path), None) => Ok(TlsSetting::CaFile(path)),
+        (true, None, Some(fp)) => Ok(TlsSetting::Fingerprint(fp)),
+        (true, Some(_), Some(_)) => Err(err(
+            s::TLS_FINGERPRINT,
+            "set either PXCLOUD_CA_FILE or PXCLOUD_TLS_FINGERPRINT, not both",
+        )),
+        (false, None, None) => Ok(TlsSetting::Insecure),
+        (false, _, _) => Err(err(
+            s::TLS_VERIFY,
+            "false turns verification off, which contradicts PXCLOUD_CA_FILE / PXCLOUD_TLS_FINGERPRINT; \
+             keep the CA file or fingerprint and drop PXCLOUD_TLS_VERIFY=false",
+        )),
+    }
+}
+
+/// Normalises a SHA-256 fingerprint to 64 uppercase hex digits.
+fn normalize_fingerprint(raw: &str) -> Result<String, ConfigError> {
+    let hex: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ':' | ' ' | '-'))
+        .collect();
+    let hex = hex
+        .strip_prefix("sha256")
+        .or_else(|| hex.strip_prefix("SHA256"))
+        .unwrap_or(&hex);
+    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(err(
+            settings::TLS_FINGERPRINT,
+            format!(
+                "{raw:?} is not a SHA-256 fingerprint: expected 64 hex digits, colons optional"
+            ),
+        ));
+    }
+    Ok(hex.to_ascii_uppercase())
+}
+
+fn transport(raw: &RawOptions) -> Result<Transport, ConfigError> {
+    use settings as s;
+    let Some(addr) = raw.http.as_deref().map(str::trim).filter(|a| !a.is_empty()) else {
+        return Ok(Transport::Stdio);
+    };
+    let addr: SocketAddr = addr.parse().map_err(|_| {
+        err(
+            s::HTTP,
+            format!("{addr:?} is not an address: write it as IP:PORT, e.g. 127.0.0.1:8765"),
+        )
+    })?;
+    let token = raw.http_token.clone().filter(|t| !t.is_empty()).map(Secret);
+    if !addr.ip().is_loopback() && token.is_none() {
+        return Err(err(
+            s::HTTP_TOKEN,
+            format!(
+                "{addr} is reachable from other machines: set a bearer token clients must send"
+            ),
+        ));
+    }
+    if token.as_ref().is_some_and(|t| t.0.len() < 16) {
+        return Err(err(s::HTTP_TOKEN, "too short: use at least 16 characters"));
+    }
+    Ok(Transport::Http {
+        addr,
+        token,
+        allowed_origins: opt_list(raw.http_allowed_origins.as_deref()).unwrap_or_default(),
+    })
+}
+
+fn parse_profile(raw: &str) -> Result<Profile, ConfigError> {
+    match raw.trim().to_ascii_lowercase().replace('-', "_").as_str() {
+        "read_only" | "readonly" => Ok(Profile::ReadOnly),
+        "operator" => Ok(Profile::Operator),
+        "admin" => Ok(Profile::Admin),
+        _ => Err(err(
+            settings::PROFILE,
+            format!("unknown profile {raw:?}: expected read_only, operator or admin"),
+        )),
+    }
+}
+
+/// Parses a boolean the way people write them; anything else is an error naming `setting`.
+pub fn parse_bool(raw: &str, setting: Setting) -> Result<bool, ConfigError> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(err(
+            setting,
+            format!("invalid value {raw:?}: expected true or false"),
+        )),
+    }
+}
+
+fn opt_bool(raw: Option<&str>, setting: Setting, default: bool) -> Result<bool, ConfigError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(v) => parse_bool(v, setting),
+    }
+}
+
+fn opt_u64(raw: Option<&str>, setting: Setting, default: u64) -> Result<u64, ConfigError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(default),
+        Some(v) => v.parse().map_err(|_| {
+            err(
+                setting,
+                format!("invalid value {v:?}: expected a whole number"),
+            )
+        }),
+    }
+}
+
+/// A comma-separated list: items trimmed, empty items dropped; `None` when nothing is left.
+fn opt_list(raw: Option<&str>) -> Option<Vec<String>> {
+    let items: Vec<String> = raw?
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (!items.is_empty()).then_some(items)
+}

@@ -1,0 +1,4 @@
+//! Integration tests of the pxcloud-mcp binary and library.
+
+mod cli;
+mod config;
