@@ -1,0 +1,570 @@
+//! The result envelope every catalog tool returns, and the hints that go with it.
+//!
+//! `{ok, tool, method, path, status, summary, dataType, data, hints}` is the earlier server's
+//! shape, kept so prompts and clients written for it keep working. What is new: PXCloud's own
+//! `{code, message, data}` wrapper is unwrapped so `data` is the payload, the hints name task
+//! ids and the tool that follows them, failures carry a recovery hint for every status, and a
+//! result larger than the budget is cut at a clean boundary with a note saying how to narrow it.
+
+use serde_json::{Map, Value, json};
+
+/// What the envelope needs to know about the tool that ran.
+#[derive(Debug, Clone, Copy)]
+pub struct ToolFacts<'a> {
+    /// MCP tool name.
+    pub name: &'a str,
+    /// Human title (summary) of the tool.
+    pub title: &'a str,
+    /// HTTP method, uppercase.
+    pub method: &'a str,
+    /// Path template from the spec.
+    pub path: &'a str,
+    /// GET/HEAD: reads only.
+    pub read_only: bool,
+    /// Classified destructive.
+    pub destructive: bool,
+}
+
+/// Why a call failed, as far as the envelope cares.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// PXCloud answered with a non-2xx status.
+    Status {
+        /// HTTP status.
+        status: u16,
+        /// PXCloud's error code (`"not_found"`, `"token_expired"`…), when it sent one.
+        code: Option<String>,
+        /// PXCloud's message, or a short description of the body.
+        message: String,
+    },
+    /// PXCloud could not be reached or the connection broke.
+    Network(String),
+    /// The call did not finish in time.
+    Timeout(String),
+    /// TLS verification failed; `fingerprint` is the certificate PXCloud presented.
+    Tls {
+        /// What went wrong.
+        message: String,
+        /// SHA-256 fingerprint of the presented certificate, when known.
+        fingerprint: Option<String>,
+    },
+    /// A 401 that a fresh login could not fix, or a static token that expired.
+    Auth {
+        /// What went wrong.
+        message: String,
+        /// Whether the server holds a password and could log in again.
+        can_relogin: bool,
+    },
+    /// PXCloud answered something that is not what it should be.
+    Garbage(String),
+}
+
+impl Failure {
+    /// The HTTP status for the envelope; 0 when no HTTP answer arrived.
+    pub fn status(&self) -> u16 {
+        match self {
+            Failure::Status { status, .. } => *status,
+            Failure::Auth { .. } => 401,
+            _ => 0,
+        }
+    }
+
+    /// A one-line description.
+    pub fn message(&self) -> String {
+        match self {
+            Failure::Status {
+                status,
+                code: Some(code),
+                message,
+            } => {
+                format!("HTTP {status} {code}: {message}")
+            }
+            Failure::Status {
+                status,
+                code: None,
+                message,
+            } => format!("HTTP {status}: {message}"),
+            Failure::Network(m) => format!("network error: {m}"),
+            Failure::Timeout(m) => format!("timed out: {m}"),
+            Failure::Tls { message, .. } => format!("TLS error: {message}"),
+            Failure::Auth { message, .. } => format!("authentication failed: {message}"),
+            Failure::Garbage(m) => format!("unexpected answer from PXCloud: {m}"),
+        }
+    }
+}
+
+/// The tool result: text for the model and the structured envelope.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolOutput {
+    /// Text content (summary, hints and the data as JSON).
+    pub text: String,
+    /// The envelope, also the `structuredContent`.
+    pub structured: Value,
+    /// `isError`.
+    pub is_error: bool,
+}
+
+/// Shaping options of one result.
+#[derive(Debug, Clone, Default)]
+pub struct Shape<'a> {
+    /// Fields to keep (the `fields` argument), dotted paths allowed.
+    pub fields: Option<&'a [String]>,
+    /// Size budget of the text in bytes.
+    pub max_bytes: usize,
+    /// Query parameters of the tool that narrow results (pagination, filters), for the note.
+    pub narrowing_params: &'a [String],
+}
+
+/// The JSON Schema of the envelope, the `outputSchema` of every catalog tool.
+pub fn output_schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "ok": {"type": "boolean"},
+            "tool": {"type": "string"},
+            "method": {"type": "string"},
+            "path": {"type": "string"},
+            "status": {"type": "integer"},
+            "summary": {"type": "string"},
+            "dataType": {"enum": ["object", "array", "string", "number", "boolean", "null"]},
+            "data": {},
+            "hints": {"type": "array", "items": {"type": "string"}},
+            "truncated": {
+                "type": "object",
+                "properties": {
+                    "shownItems": {"type": "integer"},
+                    "totalItems": {"type": "integer"},
+                    "omittedBytes": {"type": "integer"}
+                }
+            }
+        },
+        "required": ["ok", "tool", "method", "path", "status", "summary", "dataType", "data"]
+    })
+}
+
+/// PXCloud wraps successes as `{"code":0,"message":"ok","data":…}`: return the payload.
+pub fn unwrap_pxcloud(body: Value) -> Value {
+    match body {
+        Value::Object(mut map)
+            if map.len() <= 3
+                && map.get("code").is_some_and(|c| c == 0)
+                && map.contains_key("data") =>
+        {
+            map.remove("data").unwrap_or(Value::Null)
+        }
+        other => other,
+    }
+}
+
+/// A successful call.
+pub fn success(tool: ToolFacts<'_>, status: u16, body: Value, shape: &Shape<'_>) -> ToolOutput {
+    let mut data = unwrap_pxcloud(body);
+    if let Some(fields) = shape.fields.filter(|f| !f.is_empty()) {
+        data = project(&data, fields);
+    }
+    let mut hints = result_hints(tool, &data);
+    let (data, truncated) = fit(data, shape.max_bytes);
+    if let Some(t) = &truncated {
+        hints.push(truncation_note(t, shape.narrowing_params));
+    }
+    let summary = summarize(&data, truncated.as_ref());
+    let mut envelope = json!({
+        "ok": true,
+        "tool": tool.name,
+        "method": tool.method,
+        "path": tool.path,
+        "status": status,
+        "summary": summary,
+        "dataType": data_type(&data),
+        "data": data,
+    });
+    if !hints.is_empty() {
+        envelope["hints"] = json!(hints);
+    }
+    if let Some(t) = truncated {
+        envelope["truncated"] = json!({
+            "shownItems": t.shown,
+            "totalItems": t.total,
+            "omittedBytes": t.omitted_bytes,
+        });
+    }
+    let text = render_text(tool.title, "success", &summary, &hints, &envelope["data"]);
+    ToolOutput {
+        text,
+        structured: envelope,
+        is_error: false,
+    }
+}
+
+/// A failed call.
+pub fn failure(tool: ToolFacts<'_>, failure: &Failure) -> ToolOutput {
+    let message = failure.message();
+    let hints = recovery_hints(tool, failure);
+    let mut data = Map::new();
+    data.insert("error".into(), Value::String(message.clone()));
+    if let Failure::Status {
+        code: Some(code), ..
+    } = failure
+    {
+        data.insert("code".into(), Value::String(code.clone()));
+    }
+    if let Failure::Tls {
+        fingerprint: Some(fp),
+        ..
+    } = failure
+    {
+        data.insert("certificateFingerprint".into(), Value::String(fp.clone()));
+    }
+    let envelope = json!({
+        "ok": false,
+        "tool": tool.name,
+        "method": tool.method,
+        "path": tool.path,
+        "status": failure.status(),
+        "summary": message,
+        "dataType": "object",
+        "data": data,
+        "hints": hints,
+    });
+    let text = render_text(tool.title, "failed", &message, &hints, &Value::Null);
+    ToolOutput {
+        text,
+        structured: envelope,
+        is_error: true,
+    }
+}
+
+fn render_text(
+    title: &str,
+    outcome: &str,
+    summary: &str,
+    hints: &[String],
+    data: &Value,
+) -> String {
+    let mut text = format!("{title}: {outcome}\n{summary}");
+    if !hints.is_empty() {
+        text.push_str("\nHints: ");
+        text.push_str(&hints.join(" | "));
+    }
+    if !data.is_null() {
+        text.push('\n');
+        text.push_str(&data.to_string());
+    }
+    text
+}
+
+/// `object`, `array`, `string`, `number`, `boolean` or `null`.
+pub fn data_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+fn summarize(value: &Value, truncated: Option<&Truncation>) -> String {
+    match (value, truncated) {
+        (Value::Array(items), Some(t)) if t.total > 0 => {
+            format!(
+                "Returned {} item(s); showing the first {}.",
+                t.total,
+                items.len()
+            )
+        }
+        (Value::Null, _) => "No payload returned.".to_owned(),
+        (Value::Array(items), None) => format!("Returned {} item(s).", items.len()),
+        (Value::Object(map), _) if map.is_empty() => "Returned an empty object.".to_owned(),
+        (Value::Object(map), _) => {
+            let keys: Vec<&str> = map.keys().map(String::as_str).take(6).collect();
+            let more = if map.len() > 6 { ", ..." } else { "" };
+            format!(
+                "Returned object with {} top-level field(s): {}{more}.",
+                map.len(),
+                keys.join(", ")
+            )
+        }
+        (Value::String(s), _) => {
+            let shown: String = s.chars().take(120).collect();
+            let more = if s.chars().count() > 120 { "…" } else { "" };
+            format!("Returned string: {shown}{more}")
+        }
+        (other, _) => format!("Returned {}: {other}", data_type(other)),
+    }
+}
+
+/// Hints for a success: what kind of call it was, the ids worth remembering, what follows.
+fn result_hints(tool: ToolFacts<'_>, data: &Value) -> Vec<String> {
+    let mut hints = Vec::new();
+    if tool.read_only {
+        hints.push("Read-only operation completed.".to_owned());
+    } else if tool.destructive {
+        hints.push("This operation changed PXCloud state.".to_owned());
+    }
+    if data.as_array().is_some_and(Vec::is_empty) {
+        hints.push("No records matched the query.".to_owned());
+    }
+    if let Value::Object(map) = data {
+        if let Some(id) = scalar(map.get("id")) {
+            hints.push(format!("Primary id: {id}"));
+        }
+        let task = scalar(map.get("task_id")).or_else(|| scalar(map.get("taskId")));
+        let upid = scalar(map.get("upid"));
+        if let Some(task) = &task {
+            hints.push(format!("Task id: {task}"));
+        }
+        if let Some(upid) = &upid {
+            hints.push(format!("UPID: {upid}"));
+        }
+        if let Some(follow) = task.or(upid) {
+            hints.push(format!(
+                "The operation runs asynchronously: follow it with pxcloud_wait_task (task_id: {follow}) before reporting the outcome."
+            ));
+        }
+    }
+    hints
+}
+
+fn scalar(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::String(s) if !s.is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Recovery hints for a failure, by status and kind.
+pub fn recovery_hints(tool: ToolFacts<'_>, failure: &Failure) -> Vec<String> {
+    let mut hints = Vec::new();
+    match failure {
+        Failure::Status { status, message, .. } => match status {
+            401 => hints.push(
+                "Authentication was refused even after a fresh login; check that PXCLOUD_USER still exists and PXCLOUD_PASS is current.".to_owned(),
+            ),
+            403 => hints.push(
+                "Permission denied: the PXCloud user lacks the privilege for this operation (see the tool description for the privilege it needs). Ask an administrator for the role, or use a read-only tool.".to_owned(),
+            ),
+            404 => hints.push(
+                "Resource not found. List the resources first (e.g. the matching list tool) and use an id from that list; VM ids look like cluster:node:vmid.".to_owned(),
+            ),
+            409 => hints.push(
+                "Conflict: the resource's current state does not allow this (e.g. starting a running VM, an address already allocated). Read the current state, then choose a valid action.".to_owned(),
+            ),
+            422 => hints.push(format!(
+                "Validation failed: {message}. Fix the named field(s) against the tool's input schema and retry."
+            )),
+            423 => hints.push(
+                "The resource is locked by another operation; check its tasks and retry when they finish.".to_owned(),
+            ),
+            429 => hints.push(
+                "Rate limited by PXCloud (already retried within the allowed wait). Wait a little, then retry; avoid parallel bursts.".to_owned(),
+            ),
+            500 => hints.push(
+                "PXCloud reported an internal error. Retry once; if it persists, check the PXCloud server logs.".to_owned(),
+            ),
+            502..=504 => hints.push(
+                "PXCloud or the node behind it is unavailable (already retried where safe). Check node health with a nodes/cluster status tool before retrying.".to_owned(),
+            ),
+            _ => hints.push(format!("Unexpected HTTP status {status}; check the PXCloud server logs.")),
+        },
+        Failure::Auth { can_relogin: true, .. } => hints.push(
+            "Login failed: the credentials in PXCLOUD_USER / PXCLOUD_PASS were refused; correct them and restart the server.".to_owned(),
+        ),
+        Failure::Auth { can_relogin: false, .. } => hints.push(
+            "The token in PXCLOUD_TOKEN expired or was revoked and cannot be renewed: set a fresh PXCLOUD_TOKEN, or use PXCLOUD_USER and PXCLOUD_PASS so the server can log in again by itself.".to_owned(),
+        ),
+        Failure::Network(_) => hints.push(
+            "Network error: PXCloud could not be reached. Check that PXCLOUD_URL is right and the server is running (`pxcloud-mcp check` diagnoses this).".to_owned(),
+        ),
+        Failure::Timeout(_) => hints.push(
+            "PXCloud did not answer in time (PXCLOUD_TIMEOUT_SECS). Long operations return a task id; if this one did not, check its state before retrying.".to_owned(),
+        ),
+        Failure::Tls { fingerprint, .. } => {
+            let pin = fingerprint
+                .as_deref()
+                .map(|fp| format!(" (PXCLOUD_TLS_FINGERPRINT={fp})"))
+                .unwrap_or_default();
+            hints.push(format!(
+                "TLS verification failed. Trust PXCloud's self-signed certificate with PXCLOUD_CA_FILE (its PEM) or pin it with PXCLOUD_TLS_FINGERPRINT{pin}; PXCLOUD_TLS_VERIFY=false works but is unsafe."
+            ));
+        }
+        Failure::Garbage(_) => hints.push(
+            "PXCloud answered with something that is not its API's JSON; check PXCLOUD_URL points at PXCloud itself, not a proxy or login page.".to_owned(),
+        ),
+    }
+    if !tool.read_only && failure.status() != 409 {
+        hints.push(
+            "Verify the resource's state with a read-only tool before retrying the change."
+                .to_owned(),
+        );
+    }
+    hints
+}
+
+/// Keeps only `fields` (dotted paths allowed) of an object, or of each object in an array.
+pub fn project(value: &Value, fields: &[String]) -> Value {
+    match value {
+        Value::Array(items) => Value::Array(items.iter().map(|v| project(v, fields)).collect()),
+        Value::Object(map) => {
+            let mut out = Map::new();
+            for field in fields {
+                let mut parts = field.splitn(2, '.');
+                let head = parts.next().unwrap_or_default();
+                let Some(inner) = map.get(head) else { continue };
+                match parts.next() {
+                    None => {
+                        out.insert(head.to_owned(), inner.clone());
+                    }
+                    Some(rest) => {
+                        let projected = project(inner, &[rest.to_owned()]);
+                        match (out.get_mut(head), projected) {
+                            (Some(Value::Object(existing)), Value::Object(more)) => {
+                                existing.extend(more);
+                            }
+                            (_, projected) => {
+                                out.insert(head.to_owned(), projected);
+                            }
+                        }
+                    }
+                }
+            }
+            Value::Object(out)
+        }
+        other => other.clone(),
+    }
+}
+
+/// How a result was cut to fit the budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Truncation {
+    shown: usize,
+    total: usize,
+    omitted_bytes: usize,
+}
+
+fn truncation_note(t: &Truncation, narrowing: &[String]) -> String {
+    let how = if narrowing.is_empty() {
+        "ask for less (use the `fields` argument to keep only the fields you need)".to_owned()
+    } else {
+        format!(
+            "narrow the query with {} or the `fields` argument",
+            narrowing
+                .iter()
+                .map(|p| format!("`{p}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    if t.total > 0 {
+        format!(
+            "Result cut to fit the response budget: showing {} of {} items ({} bytes left out); {how}.",
+            t.shown, t.total, t.omitted_bytes
+        )
+    } else {
+        format!(
+            "Result cut to fit the response budget ({} bytes left out); {how}.",
+            t.omitted_bytes
+        )
+    }
+}
+
+/// Cuts `data` so its JSON fits in `max_bytes`: whole array items, or a string at a char
+/// boundary. Objects are cut in their largest array member. Returns what was cut.
+fn fit(data: Value, max_bytes: usize) -> (Value, Option<Truncation>) {
+    let size = json_len(&data);
+    if max_bytes == 0 || size <= max_bytes {
+        return (data, None);
+    }
+    match data {
+        Value::Array(items) => {
+            let (kept, t) = fit_items(items, max_bytes, size);
+            (Value::Array(kept), Some(t))
+        }
+        Value::Object(mut map) => {
+            // Cut the largest array inside the object, keeping every other field intact.
+            let largest = map
+                .iter()
+                .filter(|(_, v)| v.is_array())
+                .max_by_key(|(_, v)| json_len(v))
+                .map(|(k, _)| k.clone());
+            if let Some(key) = largest {
+                let rest = size - map.get(&key).map_or(0, json_len);
+                if rest < max_bytes {
+                    if let Some(Value::Array(items)) = map.remove(&key) {
+                        let own = size - rest;
+                        let (kept, t) = fit_items(items, max_bytes - rest, own);
+                        map.insert(key, Value::Array(kept));
+                        return (Value::Object(map), Some(t));
+                    }
+                }
+            }
+            // No array to cut: fall back to the JSON text cut at a character boundary.
+            let text = Value::Object(map).to_string();
+            let cut = cut_str(&text, max_bytes);
+            let omitted = text.len() - cut.len();
+            (
+                Value::String(cut.to_owned()),
+                Some(Truncation {
+                    shown: 0,
+                    total: 0,
+                    omitted_bytes: omitted,
+                }),
+            )
+        }
+        Value::String(s) => {
+            let cut = cut_str(&s, max_bytes);
+            let omitted = s.len() - cut.len();
+            (
+                Value::String(cut.to_owned()),
+                Some(Truncation {
+                    shown: 0,
+                    total: 0,
+                    omitted_bytes: omitted,
+                }),
+            )
+        }
+        other => (other, None),
+    }
+}
+
+fn fit_items(items: Vec<Value>, budget: usize, total_size: usize) -> (Vec<Value>, Truncation) {
+    let total = items.len();
+    let mut used = 2; // the brackets
+    let mut kept = Vec::new();
+    for item in items {
+        let len = json_len(&item) + 1;
+        if used + len > budget {
+            break;
+        }
+        used += len;
+        kept.push(item);
+    }
+    let shown = kept.len();
+    (
+        kept,
+        Truncation {
+            shown,
+            total,
+            omitted_bytes: total_size.saturating_sub(used),
+        },
+    )
+}
+
+/// The longest prefix of `s` within `max` bytes, preferring to end at a line break.
+fn cut_str(s: &str, max: usize) -> &str {
+    let mut end = max.min(s.len());
+    while end > 0 && !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    let prefix = &s[..end];
+    match prefix.rfind('\n') {
+        Some(nl) if nl > end / 2 => &prefix[..nl],
+        _ => prefix,
+    }
+}
+
+fn json_len(value: &Value) -> usize {
+    serde_json::to_vec(value).map_or(0, |v| v.len())
+}
