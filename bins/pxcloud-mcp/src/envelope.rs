@@ -491,13 +491,13 @@ fn fit(data: Value, max_bytes: usize) -> (Value, Option<Truncation>) {
                 .map(|(k, _)| k.clone());
             if let Some(key) = largest {
                 let rest = size - map.get(&key).map_or(0, json_len);
-                if rest < max_bytes {
-                    if let Some(Value::Array(items)) = map.remove(&key) {
-                        let own = size - rest;
-                        let (kept, t) = fit_items(items, max_bytes - rest, own);
-                        map.insert(key, Value::Array(kept));
-                        return (Value::Object(map), Some(t));
-                    }
+                if rest < max_bytes
+                    && let Some(Value::Array(items)) = map.remove(&key)
+                {
+                    let own = size - rest;
+                    let (kept, t) = fit_items(items, max_bytes - rest, own);
+                    map.insert(key, Value::Array(kept));
+                    return (Value::Object(map), Some(t));
                 }
             }
             // No array to cut: fall back to the JSON text cut at a character boundary.
