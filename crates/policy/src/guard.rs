@@ -1,0 +1,339 @@
+//! The guard: one object holding the configuration, the handle key and the nonce store, which
+//! answers every policy question the server asks.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use openapi_ingest::{Catalog, Tool};
+use serde_json::{Map, Value, json};
+
+use crate::args::{self, CallArgs, ControlNames, Controls};
+use crate::audit::AuditRecord;
+use crate::classify::{self, Annotations, Classification};
+use crate::config::PolicyConfig;
+use crate::handle::{HandleError, HandleSigner, Nonce, Purpose, SigningKey};
+use crate::nonce_store::NonceStore;
+use crate::verdict::{
+    CallContext, ConfirmationRequired, Denial, DenialKind, DryRunPlan, ElicitationAnswer,
+    ElicitationRequest, Verdict,
+};
+use crate::visibility::{self, Hidden, UnknownTags};
+
+/// The policy for one server: visibility, classification, verdicts, handles and audit records.
+#[derive(Debug, Clone)]
+pub struct Guard {
+    config: PolicyConfig,
+    signer: HandleSigner,
+    nonces: Arc<dyn NonceStore>,
+}
+
+impl Guard {
+    /// A guard over `config`, signing handles with `key` and remembering used ones in `nonces`.
+    pub fn new(config: PolicyConfig, key: SigningKey, nonces: Arc<dyn NonceStore>) -> Guard {
+        Guard {
+            config,
+            signer: HandleSigner::new(key),
+            nonces,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PolicyConfig {
+        &self.config
+    }
+
+    /// Why `tool` is hidden, or `None` when `tools/list` shows it.
+    pub fn hidden_reason(&self, tool: &Tool) -> Option<Hidden> {
+        visibility::hidden_reason(&self.config, tool)
+    }
+
+    /// Whether `tools/list` shows `tool`.
+    pub fn is_visible(&self, tool: &Tool) -> bool {
+        self.hidden_reason(tool).is_none()
+    }
+
+    /// The visible tools, in catalog order.
+    pub fn visible_tools<'c>(&self, catalog: &'c Catalog) -> Vec<&'c Tool> {
+        catalog
+            .tools()
+            .iter()
+            .filter(|t| self.is_visible(t))
+            .collect()
+    }
+
+    /// The visible tool called `name`; a hidden tool is an unknown tool, like an absent one.
+    pub fn lookup<'c>(&self, catalog: &'c Catalog, name: &str) -> Result<&'c Tool, Denial> {
+        catalog
+            .get(name)
+            .filter(|t| self.is_visible(t))
+            .ok_or_else(|| Denial::unknown_tool(name))
+    }
+
+    /// Tags in `PXCLOUD_TOOLS` that the catalog does not use, with the real list (report at
+    /// start-up).
+    pub fn unknown_tags(&self, catalog: &Catalog) -> Option<UnknownTags> {
+        let requested = self.config.tags.as_deref()?;
+        visibility::unknown_tags(requested, &catalog.tags())
+    }
+
+    /// The class of `tool` and the rule that decided it.
+    pub fn classify(&self, tool: &Tool) -> Classification {
+        classify::classify(&self.config, tool)
+    }
+
+    /// The MCP annotations for `tool`.
+    pub fn annotations(&self, tool: &Tool) -> Annotations {
+        Annotations::new(self.classify(tool).class, tool.method())
+    }
+
+    /// The names of `tool`'s control arguments.
+    pub fn control_names(&self, tool: &Tool) -> ControlNames {
+        ControlNames::for_tool(tool)
+    }
+
+    /// The input schema to advertise for `tool`: the catalog's plus `dry_run` on writes, plus
+    /// `confirmed` and `confirmation` on tools needing approval (`confirmed` required when the
+    /// client cannot elicit).
+    pub fn input_schema(&self, tool: &Tool, can_elicit: bool) -> Value {
+        let class = self.classify(tool).class;
+        args::exposed_schema(tool, &ControlNames::for_tool(tool), class, can_elicit)
+    }
+
+    /// Removes `tool`'s control arguments from `args` (type-checking them) without deciding
+    /// anything; [`Guard::check`] does this itself.
+    pub fn strip_controls(
+        &self,
+        tool: &Tool,
+        args: &Map<String, Value>,
+    ) -> Result<CallArgs, Denial> {
+        let class = self.classify(tool).class;
+        args::split(&ControlNames::for_tool(tool), class, args).map(|(_, rest)| rest)
+    }
+
+    /// The verdict for one call of `tool` with `args` (as the client sent them).
+    ///
+    /// Order: visibility; control argument types; `dry_run` with approval; dry run; reads and
+    /// unguarded writes run; an approval handle is verified (tamper, purpose, expiry, tool,
+    /// arguments) and consumed (reuse); without one the user is asked (elicitation) or the
+    /// two-step `confirmation_required` result is returned.
+    pub fn check(&self, tool: &Tool, args: &Map<String, Value>, ctx: &CallContext) -> Verdict {
+        match self.decide(tool, args, ctx) {
+            Ok(v) => v,
+            Err(d) => Verdict::Deny(d),
+        }
+    }
+
+    fn decide(
+        &self,
+        tool: &Tool,
+        args: &Map<String, Value>,
+        ctx: &CallContext,
+    ) -> Result<Verdict, Denial> {
+        if !self.is_visible(tool) {
+            return Err(Denial::unknown_tool(tool.name()));
+        }
+        let cls = self.classify(tool);
+        let names = ControlNames::for_tool(tool);
+        let (controls, rest) = args::split(&names, cls.class, args)?;
+        if !cls.class.is_mutating() {
+            return Ok(Verdict::Allow {
+                args: rest,
+                approved: false,
+            });
+        }
+        let Controls {
+            confirmed,
+            confirmation,
+            dry_run,
+        } = controls;
+        if dry_run == Some(true) && (confirmed.is_some() || confirmation.is_some()) {
+            return Err(Denial::new(
+                DenialKind::DryRunWithConfirmation,
+                format!(
+                    "`{}` cannot be combined with `{}` or `{}`: a dry run sends nothing and needs no approval; the call was not run",
+                    names.dry_run, names.confirmed, names.confirmation
+                ),
+            ));
+        }
+        if dry_run == Some(true) || self.config.dry_run {
+            return dry_run_plan(tool, &rest);
+        }
+        if !cls.class.needs_confirmation() {
+            return Ok(Verdict::Allow {
+                args: rest,
+                approved: false,
+            });
+        }
+        if let Some(handle) = confirmation {
+            let claims = self
+                .signer
+                .verify(
+                    &handle,
+                    Purpose::Approval,
+                    tool.name(),
+                    rest.as_map(),
+                    ctx.now,
+                )
+                .map_err(Denial::handle)?;
+            if !ctx.can_elicit && confirmed != Some(true) {
+                return Ok(Verdict::NeedsConfirmation(
+                    self.confirmation_required(tool, &cls, &names, &rest),
+                ));
+            }
+            self.nonces
+                .consume(&claims.nonce, claims.expires_at, ctx.now)
+                .map_err(|_| Denial::handle(HandleError::Reused))?;
+            return Ok(Verdict::Allow {
+                args: rest,
+                approved: true,
+            });
+        }
+        if ctx.can_elicit {
+            return Ok(Verdict::NeedsElicitation(elicitation(tool, &cls, rest)));
+        }
+        Ok(Verdict::NeedsConfirmation(
+            self.confirmation_required(tool, &cls, &names, &rest),
+        ))
+    }
+
+    /// The verdict once the user answered a [`Verdict::NeedsElicitation`].
+    pub fn after_elicitation(
+        &self,
+        request: ElicitationRequest,
+        answer: ElicitationAnswer,
+    ) -> Verdict {
+        match answer {
+            ElicitationAnswer::Accept => Verdict::Allow {
+                args: request.args,
+                approved: true,
+            },
+            ElicitationAnswer::Decline => Verdict::Deny(Denial::new(
+                DenialKind::Declined,
+                format!(
+                    "the user declined {}; it was not run. Do not retry unless the user asks.",
+                    request.tool
+                ),
+            )),
+            ElicitationAnswer::Cancel => Verdict::Deny(Denial::new(
+                DenialKind::Cancelled,
+                format!("the user cancelled {}; it was not run.", request.tool),
+            )),
+        }
+    }
+
+    /// An approval handle for exactly `tool` with `args` (control arguments, if any, are
+    /// removed first), to hand back after the user approved through `pxcloud_confirm_change`.
+    /// Valid for the configured TTL, once.
+    pub fn approve(
+        &self,
+        tool: &Tool,
+        args: &Map<String, Value>,
+        now: SystemTime,
+        nonce: Nonce,
+    ) -> Result<String, Denial> {
+        let rest = self.strip_controls(tool, args)?;
+        Ok(self.signer.mint(
+            Purpose::Approval,
+            tool.name(),
+            rest.as_map(),
+            now,
+            self.config.confirm_ttl,
+            nonce,
+        ))
+    }
+
+    /// The handle signer, for other single-use, short-lived handles (e.g. [`Purpose::Pending`]).
+    pub fn signer(&self) -> &HandleSigner {
+        &self.signer
+    }
+
+    /// The audit record of a call, or `None` for read-only tools (which are not audited).
+    pub fn audit(
+        &self,
+        tool: &Tool,
+        args: &Map<String, Value>,
+        verdict: &Verdict,
+        now: SystemTime,
+    ) -> Option<AuditRecord> {
+        self.classify(tool)
+            .class
+            .is_mutating()
+            .then(|| AuditRecord::new(now, tool, args, verdict))
+    }
+
+    fn confirmation_required(
+        &self,
+        tool: &Tool,
+        cls: &Classification,
+        names: &ControlNames,
+        rest: &CallArgs,
+    ) -> ConfirmationRequired {
+        let method = tool.method().as_str();
+        let text = format!(
+            "confirmation_required: {name} ({method} {path}) is destructive ({reason}) and was not run. \
+             Ask the user to approve it: call pxcloud_confirm_change with tool \"{name}\" and exactly these arguments: {shown}. \
+             Only after the user approves, call {name} again with the same arguments plus \"{confirmed}\": true and \
+             \"{confirmation}\": the handle pxcloud_confirm_change returned. The handle is valid once, for {ttl} seconds.",
+            name = tool.name(),
+            path = tool.path(),
+            reason = cls.reason,
+            shown = rest.masked(),
+            confirmed = names.confirmed,
+            confirmation = names.confirmation,
+            ttl = self.config.confirm_ttl.as_secs(),
+        );
+        let structured = json!({
+            "status": "confirmation_required",
+            "tool": tool.name(),
+            "method": method,
+            "path": tool.path(),
+            "reason": cls.reason,
+            "arguments": rest.masked(),
+            "next": {
+                "tool": "pxcloud_confirm_change",
+                "then": {"retry": tool.name(), "add": {names.confirmed.as_str(): true, names.confirmation.as_str(): "<handle>"}},
+            },
+        });
+        ConfirmationRequired { text, structured }
+    }
+}
+
+fn elicitation(tool: &Tool, cls: &Classification, rest: CallArgs) -> ElicitationRequest {
+    let method = tool.method().as_str();
+    let shown = rest.masked();
+    let pretty = serde_json::to_string_pretty(&shown).unwrap_or_default();
+    let message = format!(
+        "Approve this destructive PXCloud call ({reason})?\n\n{method} {path}\ntool: {name}\narguments:\n{pretty}",
+        reason = cls.reason,
+        path = tool.path(),
+        name = tool.name(),
+    );
+    ElicitationRequest {
+        message,
+        tool: tool.name().to_owned(),
+        method,
+        path: tool.path().to_owned(),
+        args_shown: shown,
+        args: rest,
+    }
+}
+
+fn dry_run_plan(tool: &Tool, rest: &CallArgs) -> Result<Verdict, Denial> {
+    let real = tool.request(rest.as_map()).map_err(|e| {
+        Denial::new(
+            DenialKind::InvalidArguments,
+            format!(
+                "dry run of {}: the arguments do not form a request: {e}",
+                tool.name()
+            ),
+        )
+    })?;
+    // Built again from masked arguments, so a secret that lands in the path, query or a header
+    // is masked there too; falls back to the real request (body and pairs masked) when the
+    // masked value does not fit the parameter.
+    let shown = match rest.masked() {
+        Value::Object(m) => tool.request(&m).unwrap_or(real),
+        _ => real,
+    };
+    Ok(Verdict::DryRun(DryRunPlan::new(tool.name(), &shown)))
+}
