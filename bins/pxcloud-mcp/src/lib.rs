@@ -8,3 +8,5 @@
 pub mod cli;
 pub mod config;
 pub mod envelope;
+pub mod guides;
+pub mod prompts;

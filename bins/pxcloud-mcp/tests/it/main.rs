@@ -3,3 +3,4 @@
 mod cli;
 mod config;
 mod envelope;
+mod prompts;
