@@ -92,3 +92,28 @@ fn missing_credentials_exit_2() {
         "{stderr}"
     );
 }
+
+#[test]
+fn configuration_reference_documents_every_variable_and_flag() {
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/configuration.md"
+    ))
+    .expect("docs/configuration.md");
+    let command = Cli::command();
+    for arg in command.get_arguments() {
+        if let Some(long) = arg.get_long().filter(|l| !matches!(*l, "help" | "version")) {
+            assert!(
+                doc.contains(&format!("`--{long}`")),
+                "docs/configuration.md lacks --{long}"
+            );
+        }
+        if let Some(env) = arg.get_env() {
+            let env = env.to_string_lossy();
+            assert!(
+                doc.contains(&format!("`{env}`")),
+                "docs/configuration.md lacks {env}"
+            );
+        }
+    }
+}
