@@ -112,10 +112,11 @@ impl Guard {
 
     /// The verdict for one call of `tool` with `args` (as the client sent them).
     ///
-    /// Order: visibility; control argument types; `dry_run` with approval; dry run; reads and
-    /// unguarded writes run; an approval handle is verified (tamper, purpose, expiry, tool,
-    /// arguments) and consumed (reuse); without one the user is asked (elicitation) or the
-    /// two-step `confirmation_required` result is returned.
+    /// Order: visibility; control argument types; reads run (the caller validates them, e.g.
+    /// through `Tool::request`); `dry_run` with approval is refused; writes are validated
+    /// against the tool's schema; dry run; unguarded writes run; an approval handle is verified
+    /// (tamper, purpose, expiry, tool, arguments) and consumed (reuse); without one the user is
+    /// asked (elicitation) or the two-step `confirmation_required` result is returned.
     pub fn check(&self, tool: &Tool, args: &Map<String, Value>, ctx: &CallContext) -> Verdict {
         match self.decide(tool, args, ctx) {
             Ok(v) => v,
@@ -155,6 +156,8 @@ impl Guard {
                 ),
             ));
         }
+        // Before anything is shown or approved: the user never approves a call that cannot run.
+        validate(tool, &rest)?;
         if dry_run == Some(true) || self.config.dry_run {
             return dry_run_plan(tool, &rest);
         }
@@ -223,7 +226,7 @@ impl Guard {
 
     /// An approval handle for exactly `tool` with `args` (control arguments, if any, are
     /// removed first), to hand back after the user approved through `pxcloud_confirm_change`.
-    /// Valid for the configured TTL, once.
+    /// Valid for the configured TTL, once. Arguments the tool's schema rejects get no handle.
     pub fn approve(
         &self,
         tool: &Tool,
@@ -232,6 +235,7 @@ impl Guard {
         nonce: Nonce,
     ) -> Result<String, Denial> {
         let rest = self.strip_controls(tool, args)?;
+        validate(tool, &rest)?;
         Ok(self.signer.mint(
             Purpose::Approval,
             tool.name(),
@@ -248,6 +252,8 @@ impl Guard {
     }
 
     /// The audit record of a call, or `None` for read-only tools (which are not audited).
+    /// `args` are the arguments as received; secret-looking fields and the approval handle
+    /// (a bearer credential until it is used) are masked.
     pub fn audit(
         &self,
         tool: &Tool,
@@ -255,10 +261,15 @@ impl Guard {
         verdict: &Verdict,
         now: SystemTime,
     ) -> Option<AuditRecord> {
-        self.classify(tool)
-            .class
-            .is_mutating()
-            .then(|| AuditRecord::new(now, tool, args, verdict))
+        if !self.classify(tool).class.is_mutating() {
+            return None;
+        }
+        let handle = ControlNames::for_tool(tool).confirmation;
+        let mut shown = args.clone();
+        if let Some(v) = shown.get_mut(&handle) {
+            *v = Value::String(crate::MASK.to_owned());
+        }
+        Some(AuditRecord::new(now, tool, &shown, verdict))
     }
 
     fn confirmation_required(
@@ -316,6 +327,15 @@ fn elicitation(tool: &Tool, cls: &Classification, rest: CallArgs) -> Elicitation
         args_shown: shown,
         args: rest,
     }
+}
+
+fn validate(tool: &Tool, args: &CallArgs) -> Result<(), Denial> {
+    tool.validate(args.as_map()).map_err(|e| {
+        Denial::new(
+            DenialKind::InvalidArguments,
+            format!("{e}; the call was not run"),
+        )
+    })
 }
 
 fn dry_run_plan(tool: &Tool, rest: &CallArgs) -> Result<Verdict, Denial> {

@@ -66,6 +66,20 @@ fn denials_record_their_reason() {
 }
 
 #[test]
+fn the_approval_handle_is_masked() {
+    let cat = catalog();
+    let g = guard(PolicyConfig::default());
+    let t = tool(&cat, "vm_delete");
+    let args = obj(json!({"id": 1, "confirmed": true, "confirmation": "pxc1.abc.def"}));
+    let v = g.check(t, &args, &ctx(false, T0));
+    let rec = g.audit(t, &args, &v, at(T0)).map(|r| r.args);
+    assert_eq!(
+        rec,
+        Some(json!({"id": 1, "confirmed": true, "confirmation": "***"}))
+    );
+}
+
+#[test]
 fn rfc3339_formats_utc() {
     let cases = [
         (0, "1970-01-01T00:00:00.000Z"),

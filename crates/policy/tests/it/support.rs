@@ -54,7 +54,7 @@ fn id_param() -> Value {
 
 fn with_body(mut op: Value, content_type: &str) -> Value {
     op["requestBody"] = json!({
-        "required": true,
+        "required": false,
         "content": {content_type: {"schema": {"type": "object", "properties": {"name": {"type": "string"}, "password": {"type": "string"}}}}}
     });
     op
@@ -75,7 +75,7 @@ pub(crate) fn spec() -> Value {
                 "put": with_body(op("vm_update", &["VMs"], id_param()), "application/json"),
                 "delete": op("vm_delete", &["VMs"], id_param())
             },
-            "/api/vms/{id}/power": {"post": op("vm_power", &["VMs"], id_param())},
+            "/api/vms/{id}/power": {"post": with_body(op("vm_power", &["VMs"], id_param()), "application/json")},
             "/api/vms/{id}/snapshots/{snap}/rollback": {"post": op("vm_rollback", &["VMs"], json!([
                 {"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}},
                 {"name": "snap", "in": "path", "required": true, "schema": {"type": "string"}}

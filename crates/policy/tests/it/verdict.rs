@@ -123,26 +123,25 @@ fn approval_handle_runs_the_exact_call_once() {
 fn eliciting_clients_ask_the_user_with_method_path_and_arguments() {
     let cat = catalog();
     let g = guard(PolicyConfig::default());
-    let t = tool(&cat, "vm_rollback");
-    let args = obj(json!({"id": 5, "snap": "s1", "password": "hunter2"}));
+    let t = tool(&cat, "vm_power");
+    let args = obj(json!({"id": 5, "name": "s1", "password": "hunter2"}));
     let Verdict::NeedsElicitation(req) = g.check(t, &args, &ctx(true, T0)) else {
         panic!("no elicitation");
     };
     assert_eq!(
         (req.method, req.path.as_str()),
-        ("POST", "/api/vms/{id}/snapshots/{snap}/rollback")
+        ("POST", "/api/vms/{id}/power")
     );
     assert_eq!(
         req.args_shown,
-        json!({"id": 5, "snap": "s1", "password": "***"})
+        json!({"id": 5, "name": "s1", "password": "***"})
     );
     assert!(
-        req.message
-            .contains("POST /api/vms/{id}/snapshots/{snap}/rollback"),
+        req.message.contains("POST /api/vms/{id}/power"),
         "{}",
         req.message
     );
-    assert!(req.message.contains("\"snap\": \"s1\""), "{}", req.message);
+    assert!(req.message.contains("\"name\": \"s1\""), "{}", req.message);
     assert!(!req.message.contains("hunter2"));
     assert!(!format!("{req:?}").contains("hunter2"));
     assert_eq!(
@@ -236,20 +235,38 @@ fn global_dry_run_covers_destructive_calls_without_approval() {
 fn dry_run_of_arguments_that_form_no_request_is_denied() {
     let cat = catalog();
     let g = guard(PolicyConfig::default());
-    let v = g.check(
-        tool(&cat, "vm_delete"),
-        &obj(json!({"dry_run": true})),
-        &ctx(false, T0),
-    );
+    let t = tool(&cat, "vm_delete");
+    let v = g.check(t, &obj(json!({"dry_run": true})), &ctx(false, T0));
     match v {
         Verdict::Deny(d) => {
             assert_eq!(d.kind, DenialKind::InvalidArguments);
             assert!(
-                d.message.starts_with("dry run of pxcloud_"),
+                d.message.contains(t.name()) && d.message.contains("id"),
                 "{}",
                 d.message
             );
+            assert!(d.message.ends_with("the call was not run"), "{}", d.message);
         }
         other => panic!("{other}"),
     }
+}
+
+#[test]
+fn invalid_arguments_are_refused_before_anyone_is_asked() {
+    let cat = catalog();
+    let g = guard(PolicyConfig::default());
+    let t = tool(&cat, "vm_delete");
+    let bad = obj(json!({"id": "five"}));
+    for can_elicit in [false, true] {
+        let v = g.check(t, &bad, &ctx(can_elicit, T0));
+        assert!(
+            matches!(&v, Verdict::Deny(d) if d.kind == DenialKind::InvalidArguments),
+            "elicit={can_elicit}: {v}"
+        );
+    }
+    let approval = g.approve(t, &bad, at(T0), Nonce([8; 16]));
+    assert_eq!(
+        approval.err().map(|d| d.kind),
+        Some(DenialKind::InvalidArguments)
+    );
 }
