@@ -1,0 +1,73 @@
+//! Tool descriptions: summary, description (kept verbatim, including AI hints), deprecation
+//! and tags, without saying the same sentence twice.
+
+/// Builds the description of one operation.
+pub(crate) fn describe(
+    summary: Option<&str>,
+    description: Option<&str>,
+    deprecated: bool,
+    tags: &[String],
+    fallback: &str,
+) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let description = description.map(str::trim).filter(|d| !d.is_empty());
+    if let Some(summary) = summary.map(str::trim).filter(|s| !s.is_empty()) {
+        let already = description.is_some_and(|d| contains_sentence(d, summary));
+        if !already {
+            parts.push(with_period(summary));
+        }
+    }
+    if let Some(description) = description {
+        let mut kept: Vec<&str> = Vec::new();
+        for line in description.lines() {
+            let t = line.trim();
+            let repeated = !t.is_empty()
+                && (kept.iter().any(|k| k.trim() == t)
+                    || parts.iter().any(|p| same_sentence(p, t)));
+            if !repeated {
+                kept.push(line);
+            }
+        }
+        let text = kept.join("\n").trim().to_owned();
+        if !text.is_empty() {
+            parts.push(text);
+        }
+    }
+    if parts.is_empty() {
+        parts.push(with_period(fallback));
+    }
+    if deprecated {
+        parts.push("Deprecated: avoid this operation unless nothing else works.".to_owned());
+    }
+    if !tags.is_empty() {
+        parts.push(format!("Tags: {}.", tags.join(", ")));
+    }
+    parts.join("\n\n")
+}
+
+fn with_period(s: &str) -> String {
+    if s.ends_with(['.', '!', '?', ':']) {
+        s.to_owned()
+    } else {
+        format!("{s}.")
+    }
+}
+
+fn normalise(s: &str) -> String {
+    s.trim()
+        .trim_end_matches(['.', '!', '?', ':'])
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+fn same_sentence(a: &str, b: &str) -> bool {
+    normalise(a) == normalise(b)
+}
+
+/// `true` when `text` already says `sentence` (ignoring case, spacing and final punctuation).
+fn contains_sentence(text: &str, sentence: &str) -> bool {
+    let needle = normalise(sentence);
+    !needle.is_empty() && normalise(text).contains(&needle)
+}

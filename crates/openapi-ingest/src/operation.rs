@@ -1,0 +1,880 @@
+//! One operation to one [`Tool`]: parameters, body, flattening, output and bindings.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::OnceLock;
+
+use serde_json::{Map, Value, json};
+
+use crate::describe::describe;
+use crate::model::{BodyKind, Method, SpecFamily, WarningKind};
+use crate::names::{self, Namer};
+use crate::refs::{self, Resolver, Target};
+use crate::request::{Binding, BodyBinding, Location, ParamBinding, Style};
+use crate::schema::{Converted, Converter, Direction};
+use crate::tool::{OUTPUT_WRAP_KEY, Tool};
+use crate::warnings::Warnings;
+
+/// How many `$ref` hops a parameter, body or response reference may take.
+const MAX_REF_HOPS: usize = 16;
+
+/// Shared state while building the tools of one document.
+#[derive(Debug)]
+pub(crate) struct Builder<'a> {
+    pub(crate) resolver: &'a Resolver<'a>,
+    pub(crate) conv: Converter<'a>,
+    pub(crate) family: SpecFamily,
+    pub(crate) warnings: Warnings,
+    pub(crate) namer: Namer,
+    /// Swagger 2.0 document-level `consumes` / `produces`.
+    pub(crate) consumes: Vec<String>,
+    pub(crate) produces: Vec<String>,
+}
+
+/// What the path item passes on to each of its operations.
+#[derive(Debug)]
+pub(crate) struct PathContext<'v> {
+    pub(crate) key: &'v str,
+    pub(crate) pointer: String,
+    pub(crate) params: Vec<(String, &'v Value)>,
+}
+
+/// A parameter after `$ref` resolution.
+struct Param<'v> {
+    name: String,
+    location: &'v str,
+    map: &'v Map<String, Value>,
+    pointer: String,
+}
+
+/// The request body, whichever dialect it came from.
+struct Body {
+    content_types: Vec<String>,
+    chosen: Option<String>,
+    required: bool,
+    description: Option<String>,
+    schema: Option<Converted>,
+}
+
+fn strings(v: Option<&Value>) -> Vec<String> {
+    match v {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+impl<'a> Builder<'a> {
+    /// Follows `$ref`s of a non-schema object (parameter, body, response, path item).
+    pub(crate) fn resolve_obj<'v>(
+        &mut self,
+        value: &'v Value,
+        pointer: String,
+    ) -> Option<(&'v Map<String, Value>, String)>
+    where
+        'a: 'v,
+    {
+        let mut cur = value;
+        let mut ptr = pointer;
+        for _ in 0..MAX_REF_HOPS {
+            let Value::Object(map) = cur else {
+                self.warnings
+                    .push(&ptr, WarningKind::Malformed, "expected an object");
+                return None;
+            };
+            let Some(Value::String(reference)) = map.get("$ref") else {
+                return Some((map, ptr));
+            };
+            match self.resolver.target(reference) {
+                Target::Local(p) => {
+                    cur = self.resolver.get(&p)?;
+                    ptr = p;
+                }
+                Target::External => {
+                    self.warnings.push(
+                        &ptr,
+                        WarningKind::ExternalRef,
+                        format!("reference {reference:?} leaves the document and was not fetched"),
+                    );
+                    return None;
+                }
+                Target::Dangling => {
+                    self.warnings.push(
+                        &ptr,
+                        WarningKind::DanglingRef,
+                        format!("reference {reference:?} points at nothing"),
+                    );
+                    return None;
+                }
+            }
+        }
+        self.warnings.push(
+            &ptr,
+            WarningKind::DanglingRef,
+            "too many chained references",
+        );
+        None
+    }
+
+    fn collect_params<'v>(
+        &mut self,
+        ctx: &PathContext<'v>,
+        op: &'v Map<String, Value>,
+        op_ptr: &str,
+    ) -> Vec<Param<'v>>
+    where
+        'a: 'v,
+    {
+        let mut raw: Vec<(String, &'v Value)> = ctx.params.clone();
+        if let Some(list) = op.get("parameters") {
+            let list_ptr = refs::child(op_ptr, "parameters");
+            match list {
+                Value::Array(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        raw.push((refs::child(&list_ptr, &i.to_string()), item));
+                    }
+                }
+                _ => self.warnings.push(
+                    &list_ptr,
+                    WarningKind::Malformed,
+                    "parameters must be an array",
+                ),
+            }
+        }
+        let mut out: Vec<Param<'v>> = Vec::new();
+        for (ptr, value) in raw {
+            let Some((map, ptr)) = self.resolve_obj(value, ptr) else {
+                continue;
+            };
+            let (Some(Value::String(name)), Some(Value::String(location))) =
+                (map.get("name"), map.get("in"))
+            else {
+                self.warnings.push(
+                    &ptr,
+                    WarningKind::Malformed,
+                    "a parameter needs string `name` and `in` members",
+                );
+                continue;
+            };
+            let param = Param {
+                name: name.clone(),
+                location: location.as_str(),
+                map,
+                pointer: ptr,
+            };
+            // An operation-level parameter overrides a path-level one with the same name and
+            // location, in place.
+            if let Some(existing) = out
+                .iter_mut()
+                .find(|p| p.name == param.name && p.location == param.location)
+            {
+                *existing = param;
+            } else {
+                out.push(param);
+            }
+        }
+        out
+    }
+
+    /// The schema of a non-body parameter, converted for input.
+    fn param_schema(&mut self, p: &Param<'_>) -> Converted {
+        let source: Value = if self.family == SpecFamily::Swagger2 {
+            let mut s = Map::new();
+            for (k, v) in p.map {
+                if !matches!(
+                    k.as_str(),
+                    "name"
+                        | "in"
+                        | "required"
+                        | "description"
+                        | "collectionFormat"
+                        | "allowEmptyValue"
+                ) {
+                    s.insert(k.clone(), v.clone());
+                }
+            }
+            Value::Object(s)
+        } else if let Some(schema) = p.map.get("schema") {
+            schema.clone()
+        } else if let Some(Value::Object(content)) = p.map.get("content") {
+            content
+                .values()
+                .next()
+                .and_then(|m| m.get("schema"))
+                .cloned()
+                .unwrap_or_else(|| json!({}))
+        } else {
+            json!({})
+        };
+        let ptr = if self.family != SpecFamily::Swagger2 && p.map.contains_key("schema") {
+            refs::child(&p.pointer, "schema")
+        } else {
+            p.pointer.clone()
+        };
+        let mut converted =
+            self.conv
+                .convert_root(&source, &ptr, Direction::Input, &mut self.warnings);
+        if let Value::Object(schema) = &mut converted.schema {
+            if let Some(Value::String(d)) = p.map.get("description")
+                && !d.trim().is_empty()
+            {
+                schema.insert("description".into(), Value::from(d.trim()));
+            }
+            if p.map.get("deprecated") == Some(&Value::Bool(true)) {
+                schema.insert("deprecated".into(), Value::Bool(true));
+            }
+            if let Some(example) = p.map.get("example")
+                && !schema.contains_key("examples")
+                && self.family != SpecFamily::Swagger2
+            {
+                schema.insert("examples".into(), Value::Array(vec![example.clone()]));
+            }
+        }
+        converted
+    }
+
+    fn style_of(&self, p: &Param<'_>, location: Location) -> (Style, bool) {
+        if self.family == SpecFamily::Swagger2 {
+            let format = p.map.get("collectionFormat").and_then(Value::as_str);
+            return match (location, format.unwrap_or("csv")) {
+                (Location::Query, "multi") => (Style::Form, true),
+                (Location::Query, "ssv") => (Style::SpaceDelimited, false),
+                (Location::Query, "pipes") => (Style::PipeDelimited, false),
+                (Location::Query, _) => (Style::Form, false),
+                _ => (Style::Simple, false),
+            };
+        }
+        let default = match location {
+            Location::Query | Location::Cookie => Style::Form,
+            Location::Path | Location::Header => Style::Simple,
+        };
+        let style = match p.map.get("style").and_then(Value::as_str) {
+            Some("simple") => Style::Simple,
+            Some("label") => Style::Label,
+            Some("matrix") => Style::Matrix,
+            Some("form") => Style::Form,
+            Some("spaceDelimited") => Style::SpaceDelimited,
+            Some("pipeDelimited") => Style::PipeDelimited,
+            Some("deepObject") => Style::DeepObject,
+            _ => default,
+        };
+        let explode = p
+            .map
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(style == Style::Form);
+        (style, explode)
+    }
+
+    /// Builds one tool.
+    pub(crate) fn operation(
+        &mut self,
+        ctx: &PathContext<'_>,
+        method: Method,
+        op: &Map<String, Value>,
+        op_ptr: &str,
+        seen_ids: &mut std::collections::HashMap<String, String>,
+    ) -> Tool {
+        let operation_id = op
+            .get("operationId")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        if let Some(id) = &operation_id {
+            if let Some(first) = seen_ids.get(id) {
+                self.warnings.push(
+                    &refs::child(op_ptr, "operationId"),
+                    WarningKind::DuplicateOperationId,
+                    format!("operationId {id:?} is also used at {first}"),
+                );
+            } else {
+                seen_ids.insert(id.clone(), op_ptr.to_owned());
+            }
+        }
+        let (path_base, fixed_query) = split_path_key(ctx.key);
+        let stem = operation_id
+            .as_deref()
+            .map(names::sanitize)
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| names::from_method_path(method, ctx.key));
+        let name = self.namer.assign(&stem);
+
+        let tags = strings(op.get("tags"));
+        let deprecated = op.get("deprecated") == Some(&Value::Bool(true));
+        let summary = op.get("summary").and_then(Value::as_str);
+        let description = describe(
+            summary,
+            op.get("description").and_then(Value::as_str),
+            deprecated,
+            &tags,
+            &format!("{} {}", method.as_str(), ctx.key),
+        );
+        let title = summary
+            .and_then(|s| s.lines().next())
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned);
+        let extensions: Map<String, Value> = op
+            .iter()
+            .filter(|(k, _)| k.starts_with("x-"))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+
+        // Parameters.
+        let params = self.collect_params(ctx, op, op_ptr);
+        let placeholders = placeholders(&path_base);
+        let mut props = Map::new();
+        let mut required: Vec<String> = Vec::new();
+        let mut used: HashSet<String> = HashSet::new();
+        let mut defs: BTreeSet<String> = BTreeSet::new();
+        let mut bindings: Vec<ParamBinding> = Vec::new();
+        let mut swagger_body: Option<&Param<'_>> = None;
+        let mut form_fields: Vec<&Param<'_>> = Vec::new();
+        for p in &params {
+            let location = match p.location {
+                "path" => Location::Path,
+                "query" => Location::Query,
+                "header" => Location::Header,
+                "cookie" => Location::Cookie,
+                "body" if self.family == SpecFamily::Swagger2 => {
+                    swagger_body = Some(p);
+                    continue;
+                }
+                "formData" if self.family == SpecFamily::Swagger2 => {
+                    form_fields.push(p);
+                    continue;
+                }
+                other => {
+                    self.warnings.push(
+                        &p.pointer,
+                        WarningKind::Malformed,
+                        format!("parameter location {other:?} is not supported; ignored"),
+                    );
+                    continue;
+                }
+            };
+            if location == Location::Header
+                && ["accept", "content-type", "authorization"]
+                    .contains(&p.name.to_ascii_lowercase().as_str())
+            {
+                continue;
+            }
+            if location == Location::Path && !placeholders.contains(&p.name) {
+                self.warnings.push(
+                    &p.pointer,
+                    WarningKind::UnusedPathParameter,
+                    format!(
+                        "path parameter {:?} does not occur in {:?}",
+                        p.name, ctx.key
+                    ),
+                );
+                continue;
+            }
+            let converted = self.param_schema(p);
+            defs.extend(converted.defs.iter().cloned());
+            let arg = self.unique_arg(&p.name, p.location, &mut used, &p.pointer);
+            let is_required =
+                location == Location::Path || p.map.get("required") == Some(&Value::Bool(true));
+            if is_required {
+                required.push(arg.clone());
+            }
+            props.insert(arg.clone(), converted.schema);
+            let (style, explode) = self.style_of(p, location);
+            bindings.push(ParamBinding {
+                arg,
+                name: p.name.clone(),
+                location,
+                style,
+                explode,
+            });
+        }
+        for ph in &placeholders {
+            let declared = bindings
+                .iter()
+                .any(|b| b.location == Location::Path && &b.name == ph);
+            if !declared {
+                self.warnings.push(
+                    op_ptr,
+                    WarningKind::UndeclaredPathParameter,
+                    format!(
+                        "{{{ph}}} in {:?} has no parameter; a string is assumed",
+                        ctx.key
+                    ),
+                );
+                let arg = self.unique_arg(ph, "path", &mut used, op_ptr);
+                required.push(arg.clone());
+                props.insert(arg.clone(), json!({"type": "string"}));
+                bindings.push(ParamBinding {
+                    arg,
+                    name: ph.clone(),
+                    location: Location::Path,
+                    style: Style::Simple,
+                    explode: false,
+                });
+            }
+        }
+
+        // Body.
+        let body = if self.family == SpecFamily::Swagger2 {
+            self.swagger_body(op, swagger_body, &form_fields)
+        } else {
+            self.openapi_body(op, op_ptr)
+        };
+        let mut body_binding = BodyBinding::None;
+        let (content_types, body_required, chosen) = match &body {
+            Some(b) => (b.content_types.clone(), b.required, b.chosen.clone()),
+            None => (Vec::new(), false, None),
+        };
+        if let Some(Body {
+            schema: Some(converted),
+            required: body_required,
+            description: body_description,
+            ..
+        }) = body
+        {
+            defs.extend(converted.defs.iter().cloned());
+            match flattenable(&converted.schema) {
+                Some((body_props, body_req)) => {
+                    let mut pairs = Vec::new();
+                    for (prop, schema) in body_props {
+                        let arg = if used.contains(prop) {
+                            self.unique_arg(prop, "body", &mut used, op_ptr)
+                        } else {
+                            used.insert(prop.clone());
+                            prop.clone()
+                        };
+                        if body_required && body_req.contains(&prop) {
+                            required.push(arg.clone());
+                        }
+                        props.insert(arg.clone(), schema.clone());
+                        pairs.push((arg, prop.clone()));
+                    }
+                    body_binding = BodyBinding::Flat(pairs);
+                }
+                None => {
+                    let arg = if used.contains("body") {
+                        self.unique_arg("request_body", "body", &mut used, op_ptr)
+                    } else {
+                        used.insert("body".to_owned());
+                        "body".to_owned()
+                    };
+                    let mut schema = converted.schema.clone();
+                    if let (Value::Object(s), Some(d)) = (&mut schema, body_description) {
+                        s.entry("description").or_insert(Value::from(d));
+                    }
+                    if body_required {
+                        required.push(arg.clone());
+                    }
+                    props.insert(arg.clone(), schema);
+                    body_binding = BodyBinding::Whole(arg);
+                }
+            }
+        }
+        let mut body_kinds: Vec<BodyKind> = Vec::new();
+        for ct in &content_types {
+            let k = BodyKind::of(ct);
+            if !body_kinds.contains(&k) {
+                body_kinds.push(k);
+            }
+        }
+
+        let mut input = Map::new();
+        input.insert("type".into(), Value::from("object"));
+        input.insert("properties".into(), Value::Object(props));
+        if !required.is_empty() {
+            let mut seen = HashSet::new();
+            required.retain(|r| seen.insert(r.clone()));
+            input.insert(
+                "required".into(),
+                Value::Array(required.into_iter().map(Value::from).collect()),
+            );
+        }
+        input.insert("additionalProperties".into(), Value::Bool(false));
+        if !defs.is_empty() {
+            let d = self
+                .conv
+                .defs_for(&defs, Direction::Input, &mut self.warnings);
+            input.insert("$defs".into(), Value::Object(d));
+        }
+
+        let (output_schema, output_wrapped) = match self.output(op, op_ptr) {
+            Some((s, w)) => (Some(s), w),
+            None => (None, false),
+        };
+
+        Tool {
+            name,
+            title,
+            description,
+            operation_id,
+            method,
+            path: ctx.key.to_owned(),
+            tags,
+            deprecated,
+            body_kinds,
+            body_content_types: content_types,
+            body_required,
+            extensions,
+            input_schema: Value::Object(input),
+            output_schema,
+            output_wrapped,
+            pointer: op_ptr.to_owned(),
+            binding: Binding {
+                path: path_base,
+                fixed_query,
+                params: bindings,
+                body: body_binding,
+                body_required,
+                content_type: chosen,
+            },
+            input_validator: OnceLock::new(),
+            output_validator: OnceLock::new(),
+        }
+    }
+
+    /// A fresh argument name: `name`, else `<location>_<name>`, else with `_2`, `_3`, ….
+    fn unique_arg(
+        &mut self,
+        name: &str,
+        location: &str,
+        used: &mut HashSet<String>,
+        pointer: &str,
+    ) -> String {
+        if used.insert(name.to_owned()) {
+            return name.to_owned();
+        }
+        let base = format!("{location}_{name}");
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while used.contains(&candidate) {
+            candidate = format!("{base}_{n}");
+            n += 1;
+        }
+        used.insert(candidate.clone());
+        self.warnings.push(
+            pointer,
+            WarningKind::RenamedArgument,
+            format!("argument {name:?} is taken; this one is called {candidate:?}"),
+        );
+        candidate
+    }
+
+    fn openapi_body(&mut self, op: &Map<String, Value>, op_ptr: &str) -> Option<Body> {
+        let raw = op.get("requestBody")?;
+        let (rb, rb_ptr) = self.resolve_obj(raw, refs::child(op_ptr, "requestBody"))?;
+        let required = rb.get("required") == Some(&Value::Bool(true));
+        let description = rb
+            .get("description")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        let Some(Value::Object(content)) = rb.get("content") else {
+            self.warnings.push(
+                &rb_ptr,
+                WarningKind::Malformed,
+                "requestBody without a content map",
+            );
+            return None;
+        };
+        let content_types: Vec<String> = content.keys().cloned().collect();
+        let chosen = choose_content_type(&content_types)?;
+        let media_ptr = refs::child(&refs::child(&rb_ptr, "content"), &chosen);
+        let kind = BodyKind::of(&chosen);
+        let schema_value = content.get(&chosen).and_then(|m| m.get("schema"));
+        let schema = match schema_value {
+            Some(s) => Some(self.conv.convert_root(
+                s,
+                &refs::child(&media_ptr, "schema"),
+                Direction::Input,
+                &mut self.warnings,
+            )),
+            None => Some(raw_body_schema(kind, &chosen)),
+        };
+        Some(Body {
+            content_types,
+            chosen: Some(chosen),
+            required,
+            description,
+            schema,
+        })
+    }
+
+    fn swagger_body(
+        &mut self,
+        op: &Map<String, Value>,
+        body: Option<&Param<'_>>,
+        form: &[&Param<'_>],
+    ) -> Option<Body> {
+        let mut consumes = strings(op.get("consumes"));
+        if consumes.is_empty() {
+            consumes = self.consumes.clone();
+        }
+        if let Some(p) = body {
+            if consumes.is_empty() {
+                consumes.push("application/json".to_owned());
+            }
+            let chosen = choose_content_type(&consumes);
+            let schema = p.map.get("schema").cloned().unwrap_or_else(|| json!({}));
+            let converted = self.conv.convert_root(
+                &schema,
+                &refs::child(&p.pointer, "schema"),
+                Direction::Input,
+                &mut self.warnings,
+            );
+            return Some(Body {
+                content_types: consumes,
+                chosen,
+                required: p.map.get("required") == Some(&Value::Bool(true)),
+                description: p
+                    .map
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                schema: Some(converted),
+            });
+        }
+        if form.is_empty() {
+            return None;
+        }
+        let has_file = form
+            .iter()
+            .any(|p| p.map.get("type").and_then(Value::as_str) == Some("file"));
+        let form_types: Vec<String> = consumes
+            .iter()
+            .filter(|c| matches!(BodyKind::of(c), BodyKind::Form | BodyKind::Multipart))
+            .cloned()
+            .collect();
+        let multipart_only = form_types
+            .iter()
+            .all(|c| BodyKind::of(c) == BodyKind::Multipart)
+            && !form_types.is_empty();
+        let chosen = if has_file || multipart_only {
+            "multipart/form-data".to_owned()
+        } else {
+            "application/x-www-form-urlencoded".to_owned()
+        };
+        let content_types = if form_types.is_empty() {
+            vec![chosen.clone()]
+        } else {
+            form_types
+        };
+        let mut properties = Map::new();
+        let mut req: Vec<Value> = Vec::new();
+        let mut defs = BTreeSet::new();
+        for p in form {
+            let converted = self.param_schema(p);
+            defs.extend(converted.defs);
+            if p.map.get("required") == Some(&Value::Bool(true)) {
+                req.push(Value::from(p.name.clone()));
+            }
+            properties.insert(p.name.clone(), converted.schema);
+        }
+        let mut schema = Map::new();
+        schema.insert("type".into(), Value::from("object"));
+        schema.insert("properties".into(), Value::Object(properties));
+        if !req.is_empty() {
+            schema.insert("required".into(), Value::Array(req.clone()));
+        }
+        Some(Body {
+            content_types,
+            chosen: Some(chosen),
+            required: !req.is_empty(),
+            description: None,
+            schema: Some(Converted::new(Value::Object(schema), defs)),
+        })
+    }
+
+    /// The output schema (and whether it is wrapped) from the first JSON 2xx response.
+    fn output(&mut self, op: &Map<String, Value>, op_ptr: &str) -> Option<(Value, bool)> {
+        let Value::Object(responses) = op.get("responses")? else {
+            return None;
+        };
+        let responses_ptr = refs::child(op_ptr, "responses");
+        let mut codes: Vec<(u16, &String)> = responses
+            .keys()
+            .filter_map(|k| {
+                let rank = if k.eq_ignore_ascii_case("2xx") {
+                    300
+                } else if k.len() == 3 && k.starts_with('2') {
+                    k.parse::<u16>().ok()?
+                } else {
+                    return None;
+                };
+                Some((rank, k))
+            })
+            .collect();
+        codes.sort();
+        let mut produces = strings(op.get("produces"));
+        if produces.is_empty() {
+            produces = self.produces.clone();
+        }
+        for (_, code) in codes {
+            let Some(raw) = responses.get(code) else {
+                continue;
+            };
+            let Some((resp, resp_ptr)) = self.resolve_obj(raw, refs::child(&responses_ptr, code))
+            else {
+                continue;
+            };
+            let (schema, schema_ptr) = if self.family == SpecFamily::Swagger2 {
+                let json_ok = produces.is_empty()
+                    || produces.iter().any(|p| BodyKind::of(p) == BodyKind::Json);
+                match resp.get("schema") {
+                    Some(s) if json_ok => (s, refs::child(&resp_ptr, "schema")),
+                    _ => continue,
+                }
+            } else {
+                let Some(Value::Object(content)) = resp.get("content") else {
+                    continue;
+                };
+                let found = content.iter().find_map(|(mt, media)| {
+                    (BodyKind::of(mt) == BodyKind::Json && !mt.contains("stream"))
+                        .then(|| media.get("schema").map(|s| (mt, s)))
+                        .flatten()
+                });
+                let Some((mt, s)) = found else {
+                    continue;
+                };
+                let ptr = refs::child(
+                    &refs::child(&refs::child(&resp_ptr, "content"), mt),
+                    "schema",
+                );
+                (s, ptr)
+            };
+            let converted =
+                self.conv
+                    .convert_root(schema, &schema_ptr, Direction::Output, &mut self.warnings);
+            let mut root = match converted.schema {
+                Value::Object(m) => m,
+                Value::Bool(_) => Map::new(),
+                _ => Map::new(),
+            };
+            let is_object = match root.get("type") {
+                Some(Value::String(t)) => t == "object",
+                None => {
+                    root.contains_key("properties")
+                        && !root.contains_key("anyOf")
+                        && !root.contains_key("oneOf")
+                        && !root.contains_key("$ref")
+                        && !root.contains_key("allOf")
+                }
+                _ => false,
+            };
+            let mut out = if is_object {
+                root.insert("type".into(), Value::from("object"));
+                root
+            } else {
+                let mut w = Map::new();
+                w.insert("type".into(), Value::from("object"));
+                let mut props = Map::new();
+                props.insert(OUTPUT_WRAP_KEY.to_owned(), Value::Object(root));
+                w.insert("properties".into(), Value::Object(props));
+                w.insert("required".into(), json!([OUTPUT_WRAP_KEY]));
+                w
+            };
+            if !converted.defs.is_empty() {
+                let d = self
+                    .conv
+                    .defs_for(&converted.defs, Direction::Output, &mut self.warnings);
+                out.insert("$defs".into(), Value::Object(d));
+            }
+            return Some((Value::Object(out), !is_object));
+        }
+        None
+    }
+}
+
+/// Splits a `paths` key into the path template and any query pairs written into it.
+fn split_path_key(key: &str) -> (String, Vec<(String, String)>) {
+    let Some((path, query)) = key.split_once('?') else {
+        return (key.to_owned(), Vec::new());
+    };
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let pairs = query
+        .split('&')
+        .filter(|s| !s.is_empty())
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => (decode(k), decode(v)),
+            None => (decode(pair), String::new()),
+        })
+        .collect();
+    (path.to_owned(), pairs)
+}
+
+/// The `{name}` placeholders of a path template, in order.
+fn placeholders(path: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(len) = rest[open..].find('}') else {
+            break;
+        };
+        let name = &rest[open + 1..open + len];
+        if !out.iter().any(|n: &String| n == name) {
+            out.push(name.to_owned());
+        }
+        rest = &rest[open + len + 1..];
+    }
+    out
+}
+
+/// JSON first, then form, multipart, and otherwise the first listed.
+fn choose_content_type(types: &[String]) -> Option<String> {
+    for kind in [BodyKind::Json, BodyKind::Form, BodyKind::Multipart] {
+        if let Some(t) = types.iter().find(|t| BodyKind::of(t) == kind) {
+            return Some(t.clone());
+        }
+    }
+    types.first().cloned()
+}
+
+/// The schema of a body whose media type has no schema.
+fn raw_body_schema(kind: BodyKind, content_type: &str) -> Converted {
+    let schema = match kind {
+        BodyKind::Json => json!({}),
+        BodyKind::Form | BodyKind::Multipart => json!({"type": "object"}),
+        BodyKind::OctetStream | BodyKind::Other => json!({
+            "type": "string",
+            "description": format!("Raw request body ({content_type})."),
+        }),
+    };
+    Converted::new(schema, BTreeSet::new())
+}
+
+/// The properties and required names of a body that can be flattened to the top level:
+/// a plain object schema with named properties and no composition at its root.
+fn flattenable(schema: &Value) -> Option<(&Map<String, Value>, Vec<&String>)> {
+    let map = schema.as_object()?;
+    let objectish = match map.get("type") {
+        Some(Value::String(t)) => t == "object",
+        None => true,
+        _ => false,
+    };
+    let composed = [
+        "$ref",
+        "allOf",
+        "anyOf",
+        "oneOf",
+        "not",
+        "if",
+        "patternProperties",
+    ]
+    .iter()
+    .any(|k| map.contains_key(*k));
+    let props = map.get("properties")?.as_object()?;
+    if !objectish || composed || props.is_empty() {
+        return None;
+    }
+    let required: Vec<&String> = match map.get("required") {
+        Some(Value::Array(list)) => props
+            .keys()
+            .filter(|k| list.iter().any(|r| r.as_str() == Some(k.as_str())))
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some((props, required))
+}
