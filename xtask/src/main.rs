@@ -1,2 +1,75 @@
-//! Development tasks: `cargo xtask <task>`.
-fn main() {}
+//! Development tasks for pxcloud-mcp: `cargo xtask <task>` (alias in `.cargo/config.toml`).
+//!
+//! - `cargo xtask conformance` runs the official MCP conformance suites against the
+//!   `conformance-server` fixture (or any `--url`).
+//! - `cargo xtask interop` drives the fixture with the official Python and TypeScript SDK
+//!   clients over stdio and Streamable HTTP.
+//! - `cargo xtask ci-deps` installs everything the two above need into `<workspace>/.cache`.
+//!
+//! Every tool the tasks need (Node 22, the suites, the SDKs) is installed under the
+//! workspace's `.cache/` directory on first use, so a second run is fast and works offline.
+
+mod args;
+mod ci_deps;
+mod conformance;
+mod fixture;
+mod interop;
+mod node;
+mod proc;
+mod python;
+mod workspace;
+
+use std::process::ExitCode;
+
+use anyhow::{Result, bail};
+
+const USAGE: &str = "\
+usage: cargo xtask <task> [options]
+
+tasks:
+  conformance   run the official MCP conformance suites against the fixture server
+                  --suite 0.1|0.2-2026|0.2-2025   run only this suite (default: all three)
+                  --url URL                       test an already-running server instead
+                  --keep-going                    run every suite even after one fails
+                  --release                       build the fixture in release mode
+                  --timeout SECS                  overall limit per suite (default 600)
+  interop       official Python (mcp 2.3.x) and TypeScript (SDK 1.x) clients x stdio/HTTP
+                  --client python|python-legacy|typescript   only this client (repeatable)
+                  --transport stdio|http          only this transport
+                  --url URL                       HTTP: test an already-running server
+                  --stdio-command 'CMD ARGS'      stdio: spawn this server instead
+                  --release                       build the fixture in release mode
+                  --timeout SECS                  limit per client run (default 90)
+  ci-deps       install Node 22, both suites, the TypeScript SDK and the Python venv
+  help          print this text";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("xtask: error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<ExitCode> {
+    let mut argv = std::env::args().skip(1);
+    let task = argv.next().unwrap_or_else(|| "help".to_owned());
+    let rest: Vec<String> = argv.collect();
+    let ok = match task.as_str() {
+        "conformance" => conformance::run(&rest)?,
+        "interop" => interop::run(&rest)?,
+        "ci-deps" => ci_deps::run(&rest)?,
+        "help" | "-h" | "--help" => {
+            println!("{USAGE}");
+            true
+        }
+        other => bail!("unknown task `{other}`\n\n{USAGE}"),
+    };
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,149 @@
+//! The `conformance-server` fixture: build it, start it on a free loopback port with
+//! `--http`, or hand its path to a client that spawns it over stdio.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+use crate::proc::{self, ChildGuard};
+use crate::workspace;
+
+/// The fixture's cargo package and binary name.
+pub(crate) const PACKAGE: &str = "conformance-server";
+/// How long a freshly started fixture may take to accept connections.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Builds the fixture with cargo and returns the path of its executable.
+///
+/// The dev profile is the default because CI has built the workspace in dev already.
+pub(crate) fn build(release: bool) -> Result<PathBuf> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.current_dir(workspace::root()).args([
+        "build",
+        "-p",
+        PACKAGE,
+        "--bin",
+        PACKAGE,
+        "--message-format=json-render-diagnostics",
+    ]);
+    if release {
+        command.arg("--release");
+    }
+    println!(
+        "xtask: cargo build -p {PACKAGE}{}",
+        if release { " --release" } else { "" }
+    );
+    let output = command
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .with_context(|| format!("cannot run `{}`", proc::describe(&command)))?;
+    if !output.status.success() {
+        bail!(
+            "`cargo build -p {PACKAGE}` failed ({}); see the compiler output above",
+            output.status
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    executable_from_messages(&stdout).with_context(|| {
+        format!("`cargo build -p {PACKAGE}` succeeded but reported no `{PACKAGE}` executable")
+    })
+}
+
+/// Finds the fixture's executable among cargo's JSON messages.
+fn executable_from_messages(messages: &str) -> Option<PathBuf> {
+    messages
+        .lines()
+        .rev()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .filter(|message| {
+            message.get("reason").and_then(|r| r.as_str()) == Some("compiler-artifact")
+        })
+        .filter(|message| message.pointer("/target/name").and_then(|n| n.as_str()) == Some(PACKAGE))
+        .find_map(|message| {
+            message
+                .get("executable")
+                .and_then(|e| e.as_str())
+                .map(PathBuf::from)
+        })
+}
+
+/// A fixture serving Streamable HTTP on loopback; killed when dropped.
+#[derive(Debug)]
+pub(crate) struct HttpServer {
+    process: ChildGuard,
+    url: String,
+    log: PathBuf,
+}
+
+impl HttpServer {
+    /// Starts `binary --http 127.0.0.1:PORT` on a free port and waits until it accepts
+    /// connections. Its stdout and stderr go to `.cache/logs/<log_name>.log`.
+    pub(crate) fn start(binary: &Path, log_name: &str) -> Result<Self> {
+        let port = proc::free_port()?;
+        let address = format!("127.0.0.1:{port}");
+        let log = workspace::log_dir()?.join(format!("{log_name}.log"));
+        let out = File::create(&log).with_context(|| format!("cannot create {}", log.display()))?;
+        let err = out
+            .try_clone()
+            .with_context(|| format!("cannot reopen {}", log.display()))?;
+        let mut command = Command::new(binary);
+        command
+            .args(["--http", &address])
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err);
+        let mut process = ChildGuard::spawn(&mut command, PACKAGE)?;
+        proc::wait_for_port(&mut process, port, START_TIMEOUT, &log)?;
+        let url = format!("http://{address}/mcp");
+        println!(
+            "xtask: {PACKAGE} (pid {}) serves {url}; log {}",
+            process.id(),
+            log.display()
+        );
+        Ok(Self { process, url, log })
+    }
+
+    /// `http://127.0.0.1:PORT/mcp`.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The exit status if the server has died.
+    pub(crate) fn exited(&mut self) -> Result<Option<std::process::ExitStatus>> {
+        self.process.exited()
+    }
+
+    /// Where the server's output goes.
+    pub(crate) fn log(&self) -> &Path {
+        &self.log
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_the_executable_among_cargo_messages() {
+        let messages = [
+            r#"{"reason":"compiler-artifact","target":{"name":"serde"},"executable":null}"#,
+            "not json at all",
+            r#"{"reason":"compiler-artifact","target":{"name":"conformance-server"},"executable":"/t/debug/conformance-server"}"#,
+            r#"{"reason":"build-finished","success":true}"#,
+        ]
+        .join("\n");
+        assert_eq!(
+            executable_from_messages(&messages),
+            Some(PathBuf::from("/t/debug/conformance-server"))
+        );
+        assert_eq!(
+            executable_from_messages(r#"{"reason":"build-finished","success":true}"#),
+            None
+        );
+    }
+}
