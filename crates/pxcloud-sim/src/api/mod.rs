@@ -2,6 +2,7 @@
 
 mod auth;
 mod common;
+mod nodes;
 mod power;
 mod snapshots;
 mod tasks;
@@ -67,6 +68,7 @@ pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(auth::Doc::openapi());
     doc.merge(vms::Doc::openapi());
+    doc.merge(nodes::Doc::openapi());
     doc.merge(power::Doc::openapi());
     doc.merge(snapshots::Doc::openapi());
     doc.merge(tasks::Doc::openapi());
@@ -105,6 +107,7 @@ pub(crate) fn router(state: AppState) -> Router {
         .route(SPEC_PATH, axum::routing::get(spec))
         .merge(auth::routes())
         .merge(vms::routes())
+        .merge(nodes::routes())
         .merge(power::routes())
         .merge(snapshots::routes())
         .merge(tasks::routes())
