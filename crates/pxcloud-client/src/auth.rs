@@ -286,7 +286,7 @@ where
         let inner = self.inner.clone();
         let state = self.state.clone();
         Box::pin(async move {
-            let token = state.current().await?;
+            let token = state.current().await.map_err(Error::exhausted)?;
             call.bearer = Some(token.secret.clone());
             let response = inner.clone().oneshot(call.clone()).await?;
             if response.status != 401 {
@@ -296,7 +296,10 @@ where
                 return Err(refused(&response, true));
             }
             // Refused, not executed: safe to repeat once with a new token, whatever the method.
-            let fresh = state.renew(Some(token.generation)).await?;
+            let fresh = state
+                .renew(Some(token.generation))
+                .await
+                .map_err(Error::exhausted)?;
             call.bearer = Some(fresh.secret);
             let response = inner.oneshot(call).await?;
             if response.status == 401 {

@@ -105,7 +105,8 @@ impl Client {
             )
         };
         let login = plain("overall deadline", t.per_attempt);
-        let spec = plain("spec timeout", t.spec);
+        // The spec timeout bounds the whole fetch; attempts keep the ordinary per-attempt bound.
+        let spec = plain("spec timeout", t.per_attempt);
         let auth = Arc::new(AuthState::new(
             config.auth.clone(),
             login,

@@ -63,6 +63,8 @@ struct Inner {
     fingerprint: Option<String>,
     body_prefix: Option<String>,
     may_have_been_sent: bool,
+    /// Already retried by an inner stack (a login): outer retries would multiply attempts.
+    exhausted: bool,
     source: Option<Box<dyn StdError + Send + Sync>>,
 }
 
@@ -81,6 +83,7 @@ impl Error {
                 fingerprint: None,
                 body_prefix: None,
                 may_have_been_sent: false,
+                exhausted: false,
                 source: None,
             }),
         }
@@ -124,6 +127,15 @@ impl Error {
     pub(crate) fn sent(mut self, may_have_been_sent: bool) -> Self {
         self.inner.may_have_been_sent = may_have_been_sent;
         self
+    }
+
+    pub(crate) fn exhausted(mut self) -> Self {
+        self.inner.exhausted = true;
+        self
+    }
+
+    pub(crate) fn is_exhausted(&self) -> bool {
+        self.inner.exhausted
     }
 
     pub(crate) fn prefix_message(mut self, prefix: &str) -> Self {

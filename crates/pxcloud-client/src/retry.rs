@@ -124,6 +124,7 @@ fn outcome_of(result: &Result<ApiResponse, Error>) -> Outcome {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| parse_retry_after(v, SystemTime::now())),
         },
+        Err(e) if e.is_exhausted() => Outcome::Fatal,
         Err(e) => match e.kind() {
             ErrorKind::Transport if e.may_have_been_sent() => Outcome::MaybeSent,
             ErrorKind::Transport => Outcome::NotSent,

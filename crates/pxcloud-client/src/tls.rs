@@ -256,6 +256,15 @@ pub(crate) fn client_config(trust: &TlsTrust) -> Result<rustls::ClientConfig, Er
 
 /// Finds a TLS failure in an error chain (hyper-util → io::Error → rustls::Error).
 pub(crate) fn find_tls_error(err: &(dyn StdError + 'static)) -> Option<TlsFailure> {
+    find_tls_error_depth(err, 0)
+}
+
+fn find_tls_error_depth(err: &(dyn StdError + 'static), depth: usize) -> Option<TlsFailure> {
+    // `io::Error::source` skips the error it wraps, so wrapped errors are opened explicitly;
+    // the depth bound keeps a pathological chain from recursing without end.
+    if depth > 16 {
+        return None;
+    }
     let mut current: Option<&(dyn StdError + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(found) = tls_failure_of(e) {
@@ -263,7 +272,7 @@ pub(crate) fn find_tls_error(err: &(dyn StdError + 'static)) -> Option<TlsFailur
         }
         if let Some(io) = e.downcast_ref::<std::io::Error>()
             && let Some(inner) = io.get_ref()
-            && let Some(found) = tls_failure_of(inner)
+            && let Some(found) = find_tls_error_depth(inner, depth + 1)
         {
             return Some(found);
         }

@@ -36,11 +36,15 @@ pub(crate) struct Token {
 
 impl Token {
     /// Whether the token should be renewed now: within a fifth of its lifetime (at most
-    /// 60 s) of expiring, or already expired.
+    /// 60 s) of expiring, or already expired. Expiry times come in whole seconds, possibly
+    /// rounded up, so one second is taken off first.
     pub(crate) fn needs_renewal(&self, now: SystemTime) -> bool {
         let Some(expires_at) = self.expires_at else {
             return false;
         };
+        let expires_at = expires_at
+            .checked_sub(Duration::from_secs(1))
+            .unwrap_or(expires_at);
         let lifetime = expires_at
             .duration_since(self.obtained_at)
             .unwrap_or(Duration::ZERO);
@@ -99,11 +103,11 @@ mod tests {
             obtained_at: t0,
             generation: 1,
         };
-        // One hour: renew in the last 60 s.
+        // One hour: renew in the last 60 s (before the last second, which rounding may eat).
         let hour = token(3600);
-        assert!(!hour.needs_renewal(t0 + Duration::from_secs(3539)));
-        assert!(hour.needs_renewal(t0 + Duration::from_secs(3540)));
-        // Ten seconds: renew in the last 2 s.
+        assert!(!hour.needs_renewal(t0 + Duration::from_secs(3538)));
+        assert!(hour.needs_renewal(t0 + Duration::from_secs(3539)));
+        // Ten seconds: renew in the last 2.8 s.
         let short = token(10);
         assert!(!short.needs_renewal(t0 + Duration::from_secs(7)));
         assert!(short.needs_renewal(t0 + Duration::from_secs(8)));
