@@ -4,6 +4,7 @@ mod audit;
 mod bypass;
 mod classify;
 mod config;
+mod corpus;
 mod handle;
 mod mask;
 mod schema;
