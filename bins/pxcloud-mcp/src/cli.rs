@@ -125,6 +125,15 @@ pub struct RawOptions {
     #[arg(long, global = true, env = "PXCLOUD_DRY_RUN", value_name = "BOOL")]
     pub dry_run: Option<String>,
 
+    /// How long a confirmation handle stays valid, in seconds [default: 300].
+    #[arg(
+        long,
+        global = true,
+        env = "PXCLOUD_CONFIRM_TTL_SECS",
+        value_name = "SECS"
+    )]
+    pub confirm_ttl_secs: Option<String>,
+
     /// Append an audit record (JSON line) for every non-read-only call to this file.
     #[arg(long, global = true, env = "PXCLOUD_AUDIT_LOG", value_name = "FILE")]
     pub audit_log: Option<PathBuf>,

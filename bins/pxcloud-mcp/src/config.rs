@@ -8,13 +8,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use policy::PolicyConfig;
+
 use crate::cli::RawOptions;
 
 /// The URL the earlier server used when `PXCLOUD_URL` was not set.
 pub const DEFAULT_URL: &str = "https://localhost:8443";
-/// Path fragments never exposed by default (WebSockets, proxies, system administration).
-pub const DEFAULT_EXCLUDE_PATHS: &[&str] =
-    &["/vnc/", "/terminal/", "/bmc-proxy/", "/system/", "/ws"];
 /// Default size budget of one tool result's text.
 pub const DEFAULT_MAX_RESULT_BYTES: usize = 32 * 1024;
 /// Default overall deadline of one PXCloud call.
@@ -64,28 +63,6 @@ pub enum TlsSetting {
     Insecure,
 }
 
-/// Named sets of tags, from the earlier server's setup wizard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Profile {
-    /// Operator tags, IPAM, reads only.
-    ReadOnly,
-    /// Dashboard, VMs, Nodes, Tasks, Monitors, Clusters.
-    Operator,
-    /// Operator plus IPAM, Users, Groups, Roles, Notifications, Datacenters, Regions.
-    Admin,
-}
-
-impl Profile {
-    /// The name used in configuration.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Profile::ReadOnly => "read_only",
-            Profile::Operator => "operator",
-            Profile::Admin => "admin",
-        }
-    }
-}
-
 /// How catalog tools are offered to the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ToolMode {
@@ -111,25 +88,6 @@ pub enum Transport {
     },
 }
 
-/// Which tools are visible (the raw inputs of the policy layer).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Visibility {
-    /// `PXCLOUD_TOOLS`: tags to expose; `None` means every tag.
-    pub tags: Option<Vec<String>>,
-    /// `PXCLOUD_ALLOW_DELETE`.
-    pub allow_delete: bool,
-    /// `PXCLOUD_READ_ONLY`.
-    pub read_only: bool,
-    /// `PXCLOUD_PROFILE`.
-    pub profile: Option<Profile>,
-    /// `PXCLOUD_EXCLUDE_PATHS`.
-    pub exclude_paths: Vec<String>,
-    /// `PXCLOUD_DESTRUCTIVE_PATTERNS`.
-    pub destructive_patterns: Vec<String>,
-    /// `PXCLOUD_STRICT`.
-    pub strict: bool,
-}
-
 /// The whole validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -141,10 +99,9 @@ pub struct Config {
     pub auth: Option<AuthSetting>,
     /// TLS trust.
     pub tls: TlsSetting,
-    /// Tool visibility and classification inputs.
-    pub visibility: Visibility,
-    /// `PXCLOUD_DRY_RUN`.
-    pub dry_run: bool,
+    /// Visibility, classification, dry run and confirmation settings, validated by the
+    /// policy crate's own parsers.
+    pub policy: PolicyConfig,
     /// `PXCLOUD_AUDIT_LOG`.
     pub audit_log: Option<PathBuf>,
     /// `PXCLOUD_TOOL_MODE`.
@@ -213,7 +170,21 @@ pub mod settings {
         HTTP = "PXCLOUD_HTTP", "--http";
         HTTP_TOKEN = "PXCLOUD_HTTP_TOKEN", "--http-token";
         LOG_LEVEL = "PXCLOUD_LOG_LEVEL", "--log-level";
+        CONFIRM_TTL_SECS = "PXCLOUD_CONFIRM_TTL_SECS", "--confirm-ttl-secs";
     }
+
+    /// Every setting whose value the policy crate validates.
+    pub const ALL: &[Setting] = &[
+        TOOLS,
+        ALLOW_DELETE,
+        READ_ONLY,
+        PROFILE,
+        STRICT,
+        DRY_RUN,
+        EXCLUDE_PATHS,
+        DESTRUCTIVE_PATTERNS,
+        CONFIRM_TTL_SECS,
+    ];
 }
 
 /// A configuration problem, naming the setting to fix. Never contains a secret value.
@@ -277,21 +248,20 @@ impl Config {
             ));
         }
 
-        let visibility = Visibility {
-            tags: opt_list(raw.tools.as_deref()),
-            allow_delete: opt_bool(raw.allow_delete.as_deref(), s::ALLOW_DELETE, true)?,
-            read_only: opt_bool(raw.read_only.as_deref(), s::READ_ONLY, false)?,
-            profile: raw.profile.as_deref().map(parse_profile).transpose()?,
-            exclude_paths: match raw.exclude_paths.as_deref() {
-                Some(list) => opt_list(Some(list)).unwrap_or_default(),
-                None => DEFAULT_EXCLUDE_PATHS
-                    .iter()
-                    .map(|p| (*p).to_owned())
-                    .collect(),
-            },
-            destructive_patterns: opt_list(raw.destructive_patterns.as_deref()).unwrap_or_default(),
-            strict: opt_bool(raw.strict.as_deref(), s::STRICT, false)?,
-        };
+        let policy = PolicyConfig::from_lookup(|var| policy_value(raw, var)).map_err(|e| {
+            let setting = settings::ALL
+                .iter()
+                .find(|s| s.env == e.var)
+                .copied()
+                .unwrap_or(Setting {
+                    env: "PXCLOUD_*",
+                    flag: "--help",
+                });
+            err(
+                setting,
+                format!("invalid value {:?}: expected {}", e.value, e.expected),
+            )
+        })?;
 
         let tool_mode = match raw.tool_mode.as_deref().map(str::trim) {
             None | Some("") => ToolMode::Full,
@@ -386,8 +356,7 @@ impl Config {
             url,
             auth,
             tls,
-            visibility,
-            dry_run: opt_bool(raw.dry_run.as_deref(), s::DRY_RUN, false)?,
+            policy,
             audit_log: raw.audit_log.clone(),
             tool_mode,
             tool_prefix,
@@ -400,6 +369,23 @@ impl Config {
             transport,
         })
     }
+}
+
+/// The raw value of one of the policy crate's variables ([`policy::vars`]).
+fn policy_value(raw: &RawOptions, var: &str) -> Option<String> {
+    let value = match var {
+        policy::vars::TOOLS => &raw.tools,
+        policy::vars::PROFILE => &raw.profile,
+        policy::vars::ALLOW_DELETE => &raw.allow_delete,
+        policy::vars::READ_ONLY => &raw.read_only,
+        policy::vars::EXCLUDE_PATHS => &raw.exclude_paths,
+        policy::vars::DESTRUCTIVE_PATTERNS => &raw.destructive_patterns,
+        policy::vars::STRICT => &raw.strict,
+        policy::vars::DRY_RUN => &raw.dry_run,
+        policy::vars::CONFIRM_TTL_SECS => &raw.confirm_ttl_secs,
+        _ => return None,
+    };
+    value.clone()
 }
 
 fn normalize_url(raw: &str) -> Result<String, ConfigError> {
@@ -538,18 +524,6 @@ fn transport(raw: &RawOptions) -> Result<Transport, ConfigError> {
         token,
         allowed_origins: opt_list(raw.http_allowed_origins.as_deref()).unwrap_or_default(),
     })
-}
-
-fn parse_profile(raw: &str) -> Result<Profile, ConfigError> {
-    match raw.trim().to_ascii_lowercase().replace('-', "_").as_str() {
-        "read_only" | "readonly" => Ok(Profile::ReadOnly),
-        "operator" => Ok(Profile::Operator),
-        "admin" => Ok(Profile::Admin),
-        _ => Err(err(
-            settings::PROFILE,
-            format!("unknown profile {raw:?}: expected read_only, operator or admin"),
-        )),
-    }
 }
 
 /// Parses a boolean the way people write them; anything else is an error naming `setting`.

@@ -1,7 +1,8 @@
 //! Stage two of configuration: every raw value validated, every error naming its setting.
 
+use policy::Profile;
 use pxcloud_mcp::cli::RawOptions;
-use pxcloud_mcp::config::{AuthSetting, Config, Profile, Purpose, TlsSetting, ToolMode, Transport};
+use pxcloud_mcp::config::{AuthSetting, Config, Purpose, TlsSetting, ToolMode, Transport};
 
 fn with_creds() -> RawOptions {
     RawOptions {
@@ -39,11 +40,11 @@ fn defaults_match_the_earlier_server_except_tls() {
         TlsSetting::Verify,
         "verification is on by default"
     );
-    assert!(config.visibility.allow_delete);
-    assert!(!config.visibility.read_only);
-    assert_eq!(config.visibility.tags, None);
+    assert!(config.policy.allow_delete);
+    assert!(!config.policy.read_only);
+    assert_eq!(config.policy.tags, None);
     assert_eq!(
-        config.visibility.exclude_paths,
+        config.policy.excluded_paths,
         ["/vnc/", "/terminal/", "/bmc-proxy/", "/system/", "/ws"]
     );
     assert_eq!(config.tool_mode, ToolMode::Full);
@@ -90,7 +91,7 @@ fn bad_values_name_their_variable() {
     check_err(
         |r| r.profile = Some("root".into()),
         "PXCLOUD_PROFILE",
-        "read_only, operator or admin",
+        "one of read_only, operator, admin",
     );
     check_err(
         |r| r.tool_mode = Some("lazy".into()),
@@ -233,12 +234,12 @@ fn values_are_parsed_the_way_people_write_them() {
     let config = Config::from_raw(&raw, Purpose::Connect).expect("valid");
     assert_eq!(config.url, "https://pxcloud.example:8443");
     assert_eq!(
-        config.visibility.tags.as_deref(),
+        config.policy.tags.as_deref(),
         Some(&["VMs".to_owned(), "Nodes".into(), "Tasks".into()][..])
     );
-    assert!(!config.visibility.allow_delete);
-    assert!(config.visibility.read_only);
-    assert_eq!(config.visibility.profile, Some(Profile::ReadOnly));
+    assert!(!config.policy.allow_delete);
+    assert!(config.policy.read_only);
+    assert_eq!(config.policy.profile, Some(Profile::ReadOnly));
     assert_eq!(config.tls, TlsSetting::Fingerprint("AB".repeat(31) + "CD"));
     assert_eq!(config.tool_mode, ToolMode::Dynamic);
     assert_eq!(config.tool_prefix, "");
