@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 
 use crate::args::{self, CallArgs, ControlNames, Controls};
 use crate::audit::AuditRecord;
-use crate::classify::{self, Annotations, Classification};
+use crate::classify::{self, Annotations, Class, Classification};
 use crate::config::PolicyConfig;
 use crate::handle::{HandleError, HandleSigner, Nonce, Purpose, SigningKey};
 use crate::nonce_store::NonceStore;
@@ -234,8 +234,7 @@ impl Guard {
         now: SystemTime,
         nonce: Nonce,
     ) -> Result<String, Denial> {
-        let rest = self.strip_controls(tool, args)?;
-        validate(tool, &rest)?;
+        let rest = self.prepare(tool, args)?;
         Ok(self.signer.mint(
             Purpose::Approval,
             tool.name(),
@@ -246,9 +245,72 @@ impl Guard {
         ))
     }
 
-    /// The handle signer, for other single-use, short-lived handles (e.g. [`Purpose::Pending`]).
+    /// What `pxcloud_confirm_change` shows the user before [`Guard::approve`]: the tool's
+    /// method, path and the exact arguments (secret-looking fields masked), in the same form
+    /// as a destructive call's own elicitation. Hidden tools and invalid arguments are refused.
+    pub fn approval_request(
+        &self,
+        tool: &Tool,
+        args: &Map<String, Value>,
+    ) -> Result<ElicitationRequest, Denial> {
+        let rest = self.prepare(tool, args)?;
+        Ok(elicitation(tool, &self.classify(tool), rest))
+    }
+
+    /// A handle for a call waiting on an answer (e.g. carried in state across a round trip),
+    /// bound to `tool` and `args` like an approval, but never accepted as one.
+    pub fn pending(
+        &self,
+        tool: &Tool,
+        args: &Map<String, Value>,
+        now: SystemTime,
+        nonce: Nonce,
+    ) -> Result<String, Denial> {
+        let rest = self.prepare(tool, args)?;
+        Ok(self.signer.mint(
+            Purpose::Pending,
+            tool.name(),
+            rest.as_map(),
+            now,
+            self.config.confirm_ttl,
+            nonce,
+        ))
+    }
+
+    /// Verifies a handle minted by [`Guard::pending`] (or [`Guard::approve`] with
+    /// [`Purpose::Approval`]) for exactly `tool` and `args` and consumes it: a second redemption
+    /// is [`DenialKind::HandleReused`].
+    pub fn redeem(
+        &self,
+        handle: &str,
+        purpose: Purpose,
+        tool: &Tool,
+        args: &Map<String, Value>,
+        now: SystemTime,
+    ) -> Result<(), Denial> {
+        let rest = self.strip_controls(tool, args)?;
+        let claims = self
+            .signer
+            .verify(handle, purpose, tool.name(), rest.as_map(), now)
+            .map_err(Denial::handle)?;
+        self.nonces
+            .consume(&claims.nonce, claims.expires_at, now)
+            .map_err(|_| Denial::handle(HandleError::Reused))
+    }
+
+    /// The handle signer, for handles of the caller's own design.
     pub fn signer(&self) -> &HandleSigner {
         &self.signer
+    }
+
+    /// Visible tool, control arguments stripped and type-checked, arguments valid.
+    fn prepare(&self, tool: &Tool, args: &Map<String, Value>) -> Result<CallArgs, Denial> {
+        if !self.is_visible(tool) {
+            return Err(Denial::unknown_tool(tool.name()));
+        }
+        let rest = self.strip_controls(tool, args)?;
+        validate(tool, &rest)?;
+        Ok(rest)
     }
 
     /// The audit record of a call, or `None` for read-only tools (which are not audited).
@@ -313,9 +375,13 @@ fn elicitation(tool: &Tool, cls: &Classification, rest: CallArgs) -> Elicitation
     let method = tool.method().as_str();
     let shown = rest.masked();
     let pretty = serde_json::to_string_pretty(&shown).unwrap_or_default();
+    let kind = match cls.class {
+        Class::Destructive => format!("destructive PXCloud call ({})", cls.reason),
+        Class::ReadOnly => "read-only PXCloud call".to_owned(),
+        _ => "PXCloud call, which changes state".to_owned(),
+    };
     let message = format!(
-        "Approve this destructive PXCloud call ({reason})?\n\n{method} {path}\ntool: {name}\narguments:\n{pretty}",
-        reason = cls.reason,
+        "Approve this {kind}?\n\n{method} {path}\ntool: {name}\narguments:\n{pretty}",
         path = tool.path(),
         name = tool.name(),
     );

@@ -1,6 +1,6 @@
 //! Verdicts for well-behaved calls: reads, writes, elicitation, the two-step flow, dry runs.
 
-use policy::{DenialKind, ElicitationAnswer, Nonce, PolicyConfig, Verdict};
+use policy::{DenialKind, ElicitationAnswer, Nonce, PolicyConfig, Purpose, Verdict};
 use serde_json::json;
 
 use crate::support::{T0, at, catalog, ctx, guard, obj, tool};
@@ -268,5 +268,82 @@ fn invalid_arguments_are_refused_before_anyone_is_asked() {
     assert_eq!(
         approval.err().map(|d| d.kind),
         Some(DenialKind::InvalidArguments)
+    );
+}
+
+#[test]
+fn confirm_change_shows_the_call_then_approves_it() {
+    let cat = catalog();
+    let g = guard(PolicyConfig::default());
+    let t = tool(&cat, "vm_delete");
+    let args = obj(json!({"id": 3}));
+    let req = match g.approval_request(t, &args) {
+        Ok(r) => r,
+        Err(d) => panic!("{d}"),
+    };
+    assert!(
+        req.message
+            .starts_with("Approve this destructive PXCloud call (DELETE method)?"),
+        "{}",
+        req.message
+    );
+    assert!(
+        req.message.contains("DELETE /api/vms/{id}"),
+        "{}",
+        req.message
+    );
+    let bad = g
+        .approval_request(t, &obj(json!({"id": "x"})))
+        .err()
+        .map(|d| d.kind);
+    assert_eq!(bad, Some(DenialKind::InvalidArguments));
+
+    let mut cfg = PolicyConfig::default();
+    cfg.allow_delete = false;
+    let hidden = guard(cfg);
+    assert_eq!(
+        hidden.approval_request(t, &args).err().map(|d| d.kind),
+        Some(DenialKind::UnknownTool)
+    );
+    assert_eq!(
+        hidden
+            .approve(t, &args, at(T0), Nonce([1; 16]))
+            .err()
+            .map(|d| d.kind),
+        Some(DenialKind::UnknownTool)
+    );
+}
+
+#[test]
+fn pending_handles_are_single_use_and_never_approvals() {
+    let cat = catalog();
+    let g = guard(PolicyConfig::default());
+    let t = tool(&cat, "vm_power");
+    let args = obj(json!({"id": 3}));
+    let pending = match g.pending(t, &args, at(T0), Nonce([4; 16])) {
+        Ok(h) => h,
+        Err(d) => panic!("{d}"),
+    };
+    let other = obj(json!({"id": 4}));
+    let kind = |r: Result<(), policy::Denial>| r.err().map(|d| d.kind);
+    assert_eq!(
+        kind(g.redeem(&pending, Purpose::Approval, t, &args, at(T0))),
+        Some(DenialKind::HandleWrongPurpose)
+    );
+    assert_eq!(
+        kind(g.redeem(&pending, Purpose::Pending, t, &other, at(T0))),
+        Some(DenialKind::HandleOtherArguments)
+    );
+    assert_eq!(
+        kind(g.redeem(&pending, Purpose::Pending, t, &args, at(T0 + 300))),
+        Some(DenialKind::HandleExpired)
+    );
+    assert_eq!(
+        kind(g.redeem(&pending, Purpose::Pending, t, &args, at(T0 + 1))),
+        None
+    );
+    assert_eq!(
+        kind(g.redeem(&pending, Purpose::Pending, t, &args, at(T0 + 2))),
+        Some(DenialKind::HandleReused)
     );
 }
