@@ -1,0 +1,80 @@
+//! The traits another crate implements to plug its catalog into the core.
+
+use async_trait::async_trait;
+use serde_json::{Map, Value};
+
+use crate::context::RequestContext;
+use crate::error::HandlerError;
+use crate::model::{
+    CallToolResult, CompleteRequest, CompleteResult, GetPromptResult, Prompt, ReadResourceResult,
+    Resource, ResourceTemplate, Tool,
+};
+
+/// Tools. The core paginates `list` in name order, so the list need not be sorted.
+#[async_trait]
+pub trait ToolProvider: Send + Sync + 'static {
+    /// All tools visible to the client in front of `ctx`.
+    async fn list_tools(&self, ctx: &RequestContext) -> Result<Vec<Tool>, HandlerError>;
+
+    /// Runs one tool. Unknown name → [`HandlerError::NotFound`]; a failure the model
+    /// should see → `Ok(CallToolResult::error(..))` or [`HandlerError::ToolFailed`].
+    async fn call_tool(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<CallToolResult, HandlerError>;
+}
+
+/// Prompts.
+#[async_trait]
+pub trait PromptProvider: Send + Sync + 'static {
+    /// All prompts.
+    async fn list_prompts(&self, ctx: &RequestContext) -> Result<Vec<Prompt>, HandlerError>;
+
+    /// Renders one prompt.
+    async fn get_prompt(
+        &self,
+        name: &str,
+        arguments: Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<GetPromptResult, HandlerError>;
+}
+
+/// Resources and resource templates.
+#[async_trait]
+pub trait ResourceProvider: Send + Sync + 'static {
+    /// Concrete resources.
+    async fn list_resources(&self, ctx: &RequestContext) -> Result<Vec<Resource>, HandlerError>;
+
+    /// Templates.
+    async fn list_resource_templates(
+        &self,
+        _ctx: &RequestContext,
+    ) -> Result<Vec<ResourceTemplate>, HandlerError> {
+        Ok(Vec::new())
+    }
+
+    /// Reads one resource; unknown URI → [`HandlerError::NotFound`] with kind `"resource"`.
+    async fn read_resource(
+        &self,
+        uri: &str,
+        ctx: &RequestContext,
+    ) -> Result<ReadResourceResult, HandlerError>;
+
+    /// Whether `resources/subscribe` is offered (legacy era).
+    fn supports_subscribe(&self) -> bool {
+        false
+    }
+}
+
+/// Argument completion.
+#[async_trait]
+pub trait CompletionProvider: Send + Sync + 'static {
+    /// Completes one argument.
+    async fn complete(
+        &self,
+        request: CompleteRequest,
+        ctx: &RequestContext,
+    ) -> Result<CompleteResult, HandlerError>;
+}

@@ -1,0 +1,341 @@
+//! One HTTP request: guards, then POST / GET / DELETE handling.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use bytes::Bytes;
+use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming as IncomingBody;
+use serde_json::{Value, json};
+use tokio::sync::{mpsc, oneshot};
+
+use super::sse::{self, Body};
+use super::{HttpState, guard, lock};
+use crate::jsonrpc::{
+    ErrorCode, ErrorObject, Incoming, Message, Request as RpcRequest, ResponseError, decode,
+};
+use crate::server::{HttpHeaders, Reply};
+use crate::session::Session;
+use crate::version::ProtocolVersion;
+
+const SESSION_HEADER: &str = "mcp-session-id";
+
+fn rpc_error(status: StatusCode, code: ErrorCode, message: &str) -> Response<Body> {
+    let e = Message::Error(ResponseError {
+        id: None,
+        error: ErrorObject::new(code, message),
+    });
+    sse::json(status, &e.to_value())
+}
+
+pub(crate) async fn handle(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Body> {
+    if req.uri().path() != state.config.path {
+        return sse::empty(StatusCode::NOT_FOUND);
+    }
+    let headers = req.headers();
+    if !guard::host_ok(&state.config, headers) || !guard::origin_ok(&state.config, headers) {
+        return rpc_error(
+            StatusCode::FORBIDDEN,
+            ErrorCode::INVALID_REQUEST,
+            "Forbidden: Host or Origin not allowed",
+        );
+    }
+    if !guard::auth_ok(&state.config, headers) {
+        let mut r = rpc_error(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::INVALID_REQUEST,
+            "Unauthorized",
+        );
+        r.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        return r;
+    }
+    let session_id = header_str(headers, SESSION_HEADER);
+    match *req.method() {
+        Method::POST => post(state, req).await,
+        Method::GET => match session_id.and_then(|id| find_session(&state, &id)) {
+            Some(session) => get_stream(&state, session),
+            None if header_str(req.headers(), SESSION_HEADER).is_some() => session_not_found(),
+            None => method_not_allowed(),
+        },
+        Method::DELETE => match session_id {
+            Some(id) => match lock(&state.sessions).remove(&id) {
+                Some(session) => {
+                    session.cancel_all();
+                    session.set_standalone(None);
+                    sse::empty(StatusCode::OK)
+                }
+                None => session_not_found(),
+            },
+            None => method_not_allowed(),
+        },
+        _ => method_not_allowed(),
+    }
+}
+
+fn method_not_allowed() -> Response<Body> {
+    let mut r = sse::empty(StatusCode::METHOD_NOT_ALLOWED);
+    r.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    r
+}
+
+fn session_not_found() -> Response<Body> {
+    rpc_error(
+        StatusCode::NOT_FOUND,
+        ErrorCode(-32001),
+        "Session not found",
+    )
+}
+
+fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_owned())
+}
+
+fn find_session(state: &HttpState, id: &str) -> Option<Arc<Session>> {
+    lock(&state.sessions).get(id).cloned()
+}
+
+/// `Mcp-Name` may carry `=?base64?…?=` for values that are not plain ASCII.
+fn decode_name(raw: String) -> String {
+    match raw
+        .strip_prefix("=?base64?")
+        .and_then(|r| r.strip_suffix("?="))
+    {
+        Some(b64) => STANDARD
+            .decode(b64)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_else(|| "\u{0}invalid".into()),
+        None => raw,
+    }
+}
+
+async fn post(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Body> {
+    let (parts, body) = req.into_parts();
+    if let Some(ct) = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        && !ct.to_ascii_lowercase().contains("application/json")
+    {
+        return rpc_error(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrorCode::INVALID_REQUEST,
+            "Content-Type must be application/json",
+        );
+    }
+    let bytes: Bytes = match Limited::new(body, state.config.max_body_bytes)
+        .collect()
+        .await
+    {
+        Ok(c) => c.to_bytes(),
+        Err(_) => {
+            return rpc_error(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::INVALID_REQUEST,
+                "Request body too large",
+            );
+        }
+    };
+    let http_headers = HttpHeaders {
+        protocol_version: header_str(&parts.headers, "mcp-protocol-version"),
+        method: header_str(&parts.headers, "mcp-method"),
+        name: header_str(&parts.headers, "mcp-name").map(decode_name),
+    };
+    let session_id = header_str(&parts.headers, SESSION_HEADER);
+    let incoming = match decode(&bytes) {
+        Ok(i) => i,
+        Err(e) => return sse::json(StatusCode::BAD_REQUEST, &Message::Error(e).to_value()),
+    };
+    match incoming {
+        Incoming::Single(Message::Request(rpc)) => {
+            request(state, rpc, session_id, http_headers).await
+        }
+        Incoming::Single(other) => {
+            let Some(session) = session_id
+                .as_deref()
+                .and_then(|id| find_session(&state, id))
+            else {
+                // Stateless notifications need no session; answer them like any other.
+                return sse::empty(StatusCode::ACCEPTED);
+            };
+            match other {
+                Message::Notification(n) => state.server.handle_notification(&session, &n),
+                m => state.server.handle_response(&session, m),
+            }
+            sse::empty(StatusCode::ACCEPTED)
+        }
+        Incoming::Batch(items) => batch(state, items, session_id).await,
+    }
+}
+
+async fn request(
+    state: Arc<HttpState>,
+    rpc: RpcRequest,
+    session_id: Option<String>,
+    headers: HttpHeaders,
+) -> Response<Body> {
+    let mut params_probe = rpc
+        .params
+        .as_ref()
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let stateless = crate::server::is_stateless_request(&rpc.method, &params_probe, Some(&headers));
+    params_probe.clear();
+    let mut new_session = None;
+    let session = if stateless {
+        None
+    } else if rpc.method == "initialize" && session_id.is_none() {
+        if lock(&state.sessions).len() >= state.config.max_sessions {
+            return rpc_error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::INTERNAL_ERROR,
+                "Too many sessions",
+            );
+        }
+        let id = hex::encode(rand::random::<[u8; 16]>());
+        let s = Arc::new(Session::new(id.clone()));
+        lock(&state.sessions).insert(id.clone(), Arc::clone(&s));
+        new_session = Some(id);
+        Some(s)
+    } else {
+        match session_id {
+            Some(id) => match find_session(&state, &id) {
+                Some(s) => Some(s),
+                None => return session_not_found(),
+            },
+            None => {
+                return rpc_error(
+                    StatusCode::BAD_REQUEST,
+                    ErrorCode::SESSION_ERROR,
+                    "Bad Request: Mcp-Session-Id header is required",
+                );
+            }
+        }
+    };
+    let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
+    let (done_tx, mut done_rx) = oneshot::channel::<Option<Reply>>();
+    let token = state.root.child_token();
+    let server = state.server.clone();
+    let task_token = token.clone();
+    let task_headers = if stateless { Some(headers) } else { None };
+    tokio::spawn(async move {
+        let reply = server
+            .handle_request(session, rpc, tx, task_headers, task_token)
+            .await;
+        let _ = done_tx.send(reply);
+    });
+    let guard = token.drop_guard();
+    let first = tokio::select! {
+        biased;
+        m = rx.recv() => m,
+        r = &mut done_rx => {
+            // Finished without streaming anything.
+            let mut resp = match r {
+                Ok(Some(reply)) => {
+                    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+                    sse::json(status, &reply.message.to_value())
+                }
+                _ => sse::empty(StatusCode::ACCEPTED),
+            };
+            drop(guard);
+            add_session_header(&mut resp, new_session.as_deref());
+            return resp;
+        }
+    };
+    let mut resp = match first {
+        Some(first) => sse::stream(Some(first), rx, Some(done_rx), guard),
+        None => {
+            let r = done_rx.await;
+            drop(guard);
+            match r {
+                Ok(Some(reply)) => {
+                    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+                    sse::json(status, &reply.message.to_value())
+                }
+                _ => sse::empty(StatusCode::ACCEPTED),
+            }
+        }
+    };
+    add_session_header(&mut resp, new_session.as_deref());
+    resp
+}
+
+fn add_session_header(resp: &mut Response<Body>, id: Option<&str>) {
+    if let Some(v) = id.and_then(|id| HeaderValue::from_str(id).ok()) {
+        resp.headers_mut().insert(SESSION_HEADER, v);
+    }
+}
+
+async fn batch(
+    state: Arc<HttpState>,
+    items: Vec<Result<Message, ResponseError>>,
+    session_id: Option<String>,
+) -> Response<Body> {
+    let session = session_id
+        .as_deref()
+        .and_then(|id| find_session(&state, id));
+    let allowed = session
+        .as_ref()
+        .and_then(|s| s.state().version)
+        .is_some_and(ProtocolVersion::allows_batches);
+    let Some(session) = session.filter(|_| allowed) else {
+        return rpc_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::INVALID_REQUEST,
+            "Invalid Request: JSON-RPC batches are not allowed in this protocol version",
+        );
+    };
+    let mut replies = Vec::new();
+    for item in items {
+        match item {
+            Err(e) => replies.push(Message::Error(e).to_value()),
+            Ok(Message::Request(rpc)) => {
+                let (tx, _rx) = mpsc::unbounded_channel();
+                let token = state.root.child_token();
+                if let Some(r) = state
+                    .server
+                    .handle_request(Some(Arc::clone(&session)), rpc, tx, None, token)
+                    .await
+                {
+                    replies.push(r.message.to_value());
+                }
+            }
+            Ok(Message::Notification(n)) => state.server.handle_notification(&session, &n),
+            Ok(other) => state.server.handle_response(&session, other),
+        }
+    }
+    if replies.is_empty() {
+        return sse::empty(StatusCode::ACCEPTED);
+    }
+    sse::json(StatusCode::OK, &json!(replies))
+}
+
+fn get_stream(state: &HttpState, session: Arc<Session>) -> Response<Body> {
+    let (tx, rx) = mpsc::unbounded_channel::<Value>();
+    session.set_standalone(Some(tx.clone()));
+    let forward = tokio::spawn(crate::stdio::forward_events(
+        state.server.clone(),
+        Arc::clone(&session),
+        tx,
+    ));
+    let token = state.root.child_token();
+    let watcher = token.clone();
+    tokio::spawn(async move {
+        watcher.cancelled().await;
+        forward.abort();
+    });
+    let mut resp = sse::stream(None, rx, None, token.drop_guard());
+    resp.headers_mut().insert(
+        SESSION_HEADER,
+        HeaderValue::from_str(&session.id).unwrap_or(HeaderValue::from_static("")),
+    );
+    resp
+}

@@ -1,0 +1,148 @@
+//! Entry points the transports call: one request, notification or response at a time.
+//! Decides the era per request and runs the request cancellably.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::Server;
+use crate::jsonrpc::{
+    ErrorObject, Message, Notification, Request, RequestId, Response, ResponseError,
+};
+use crate::session::{Session, Sink};
+use crate::version::{ProtocolVersion, meta_keys};
+
+/// The `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers of an HTTP request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HttpHeaders {
+    pub(crate) protocol_version: Option<String>,
+    pub(crate) method: Option<String>,
+    pub(crate) name: Option<String>,
+}
+
+/// The final answer to a request, with the HTTP status it should travel with.
+#[derive(Debug, Clone)]
+pub(crate) struct Reply {
+    pub(crate) message: Message,
+    pub(crate) status: u16,
+}
+
+impl Reply {
+    pub(crate) fn ok(id: RequestId, result: Value) -> Self {
+        Reply {
+            message: Message::Response(Response { id, result }),
+            status: 200,
+        }
+    }
+
+    pub(crate) fn error(id: Option<RequestId>, error: ErrorObject, status: u16) -> Self {
+        Reply {
+            message: Message::Error(ResponseError { id, error }),
+            status,
+        }
+    }
+}
+
+/// Methods that exist only in the stateless era.
+pub(crate) const STATELESS_ONLY: [&str; 2] = ["server/discover", "subscriptions/listen"];
+
+impl Server {
+    /// Serves one request. `None` when it was cancelled (no response is sent then).
+    pub(crate) async fn handle_request(
+        &self,
+        session: Option<Arc<Session>>,
+        mut req: Request,
+        sink: Sink,
+        headers: Option<HttpHeaders>,
+        cancel: CancellationToken,
+    ) -> Option<Reply> {
+        let params = match req.params.take() {
+            None => Map::new(),
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return Some(Reply::error(
+                    Some(req.id),
+                    ErrorObject::invalid_params("params must be an object"),
+                    200,
+                ));
+            }
+        };
+        if let Some(s) = &session {
+            s.register_inflight(req.id.clone(), cancel.clone());
+        }
+        let id = req.id.clone();
+        let stateless = is_stateless_request(&req.method, &params, headers.as_ref());
+        let work = async {
+            if stateless {
+                self.serve_stateless(req, params, sink, headers.as_ref(), cancel.clone())
+                    .await
+            } else {
+                self.serve_legacy(session.clone(), req, params, sink, cancel.clone())
+                    .await
+            }
+        };
+        let reply = tokio::select! {
+            biased;
+            () = cancel.cancelled() => None,
+            r = work => Some(r),
+        };
+        if let Some(s) = &session {
+            s.finish_inflight(&id);
+        }
+        reply
+    }
+
+    /// Handles a client notification (initialized, cancelled, roots changed, ...).
+    pub(crate) fn handle_notification(&self, session: &Session, n: &Notification) {
+        match n.method.as_str() {
+            "notifications/initialized" => session.update(|s| s.initialized = true),
+            "notifications/cancelled" => {
+                let id = n
+                    .params
+                    .as_ref()
+                    .and_then(|p| p.get("requestId"))
+                    .and_then(RequestId::from_value);
+                if let Some(id) = id
+                    && session.cancel(&id)
+                {
+                    tracing::debug!(%id, "request cancelled by the client");
+                }
+            }
+            other => tracing::trace!(method = other, "notification ignored"),
+        }
+    }
+
+    /// Routes a client's answer to a server-to-client request.
+    pub(crate) fn handle_response(&self, session: &Session, msg: Message) {
+        let delivered = match msg {
+            Message::Response(r) => session.complete_outgoing(&r.id, Ok(r.result)),
+            Message::Error(ResponseError {
+                id: Some(id),
+                error,
+            }) => session.complete_outgoing(&id, Err(error)),
+            _ => false,
+        };
+        if !delivered {
+            tracing::debug!("response to an unknown server request ignored");
+        }
+    }
+}
+
+/// Stateless when `_meta` names a protocol version, when the HTTP header names a
+/// stateless version, or when the method exists only in the stateless era.
+pub(crate) fn is_stateless_request(
+    method: &str,
+    params: &Map<String, Value>,
+    headers: Option<&HttpHeaders>,
+) -> bool {
+    let meta_version = params
+        .get("_meta")
+        .and_then(Value::as_object)
+        .is_some_and(|m| m.contains_key(meta_keys::PROTOCOL_VERSION));
+    let header_stateless = headers
+        .and_then(|h| h.protocol_version.as_deref())
+        .and_then(|v| ProtocolVersion::parse(v.trim()))
+        .is_some_and(ProtocolVersion::is_stateless);
+    meta_version || header_stateless || STATELESS_ONLY.contains(&method)
+}

@@ -1,0 +1,321 @@
+//! The methods both eras share: lists with pagination, tools, prompts, resources,
+//! completion. Era-specific decoration of the results happens in the callers.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde_json::{Map, Value, json};
+
+use super::Server;
+use crate::context::RequestContext;
+use crate::error::HandlerError;
+use crate::jsonrpc::ErrorObject;
+use crate::model::{CallToolResult, CompleteRequest, CompletionReference};
+use crate::version::ProtocolVersion;
+
+impl Server {
+    /// The capabilities object for `initialize` / `server/discover`.
+    pub(crate) fn capabilities(&self, version: ProtocolVersion) -> Value {
+        let inner = &self.inner;
+        let mut caps = Map::new();
+        if inner.tools.is_some() {
+            caps.insert("tools".into(), json!({"listChanged": true}));
+        }
+        if inner.prompts.is_some() {
+            caps.insert("prompts".into(), json!({"listChanged": true}));
+        }
+        if let Some(r) = &inner.resources {
+            let subscribe = r.supports_subscribe() && !version.is_stateless();
+            let mut res = Map::new();
+            if subscribe {
+                res.insert("subscribe".into(), json!(true));
+            }
+            res.insert("listChanged".into(), json!(true));
+            caps.insert("resources".into(), Value::Object(res));
+        }
+        if inner.completions.is_some() && version >= ProtocolVersion::V2025_03_26 {
+            caps.insert("completions".into(), json!({}));
+        }
+        caps.insert("logging".into(), json!({}));
+        Value::Object(caps)
+    }
+
+    /// Runs a method both eras share; `None` when the method is not one of them.
+    pub(crate) async fn run_common(
+        &self,
+        method: &str,
+        params: &Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Option<Result<Value, HandlerError>> {
+        Some(match method {
+            "tools/list" => self.tools_list(params, ctx).await,
+            "tools/call" => self.tools_call(params, ctx).await,
+            "prompts/list" => self.prompts_list(params, ctx).await,
+            "prompts/get" => self.prompts_get(params, ctx).await,
+            "resources/list" => self.resources_list(params, ctx).await,
+            "resources/templates/list" => self.templates_list(params, ctx).await,
+            "resources/read" => self.resources_read(params, ctx).await,
+            "completion/complete" => self.complete(params, ctx).await,
+            _ => return None,
+        })
+    }
+
+    async fn tools_list(
+        &self,
+        params: &Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<Value, HandlerError> {
+        let tools = self
+            .inner
+            .tools
+            .as_ref()
+            .ok_or_else(|| not_found("tools/list"))?;
+        let mut list = tools.list_tools(ctx).await?;
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        let version = ctx.protocol_version();
+        let items = list
+            .iter()
+            .map(|t| {
+                let mut v = to_json(t);
+                shape_tool(&mut v, version);
+                v
+            })
+            .collect();
+        self.page("tools", items, params)
+    }
+
+    async fn tools_call(
+        &self,
+        params: &Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<Value, HandlerError> {
+        let tools = self
+            .inner
+            .tools
+            .as_ref()
+            .ok_or_else(|| not_found("tools/call"))?;
+        let name = required_str(params, "name")?;
+        let arguments = optional_object(params, "arguments")?;
+        let result = match tools.call_tool(name, arguments, ctx).await {
+            Ok(r) => r,
+            Err(HandlerError::ToolFailed(m)) => CallToolResult::error(m),
+            Err(e) => return Err(e),
+        };
+        let mut v = to_json(&result);
+        if ctx.protocol_version() < ProtocolVersion::V2025_06_18
+            && let Some(obj) = v.as_object_mut()
+        {
+            obj.remove("structuredContent");
+        }
+        Ok(v)
+    }
+
+    async fn prompts_list(
+        &self,
+        params: &Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<Value, HandlerError> {
+        let prompts = self
+            .inner
+            .prompts
+            .as_ref()
+            .ok_or_else(|| not_found("prompts/list"))?;
+        let mut list = prompts.list_prompts(ctx).await?;
+        list.sort_by(|a, b| a.name.cmp(&b.name));
+        self.page("prompts", list.iter().map(to_json).collect(), params)
+    }
+
+    async fn prompts_get(
+        &self,
+        params: &Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<Value, HandlerError> {
+        let prompts = self
+            .inner
+            .prompts
+            .as_ref()
+            .ok_or_else(|| not_found("prompts/get"))?;
+        let name = required_str(params, "name")?;
+        let arguments = optional_object(params, "arguments")?;
+        Ok(to_json(&prompts.get_prompt(name, arguments, ctx).await?))
+    }
+
+    async fn resources_list(
+        &self,
+        params: &Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<Value, HandlerError> {
+        let res = self
+            .inner
+            .resources
+            .as_ref()
+            .ok_or_else(|| not_found("resources/list"))?;
+        let mut list = res.list_resources(ctx).await?;
+        list.sort_by(|a, b| a.uri.cmp(&b.uri));
+        self.page("resources", list.iter().map(to_json).collect(), params)
+    }
+
+    async fn templates_list(
+        &self,
+        params: &Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<Value, HandlerError> {
+        let res = self
+            .inner
+            .resources
+            .as_ref()
+            .ok_or_else(|| not_found("resources/templates/list"))?;
+        let mut list = res.list_resource_templates(ctx).await?;
+        list.sort_by(|a, b| a.uri_template.cmp(&b.uri_template));
+        self.page(
+            "resourceTemplates",
+            list.iter().map(to_json).collect(),
+            params,
+        )
+    }
+
+    async fn resources_read(
+        &self,
+        params: &Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<Value, HandlerError> {
+        let res = self
+            .inner
+            .resources
+            .as_ref()
+            .ok_or_else(|| not_found("resources/read"))?;
+        let uri = required_str(params, "uri")?;
+        let result = res.read_resource(uri, ctx).await?;
+        if result.contents.is_empty() {
+            return Err(HandlerError::NotFound {
+                kind: "resource",
+                name: uri.to_owned(),
+            });
+        }
+        Ok(to_json(&result))
+    }
+
+    async fn complete(
+        &self,
+        params: &Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Result<Value, HandlerError> {
+        let completions = self
+            .inner
+            .completions
+            .as_ref()
+            .ok_or_else(|| not_found("completion/complete"))?;
+        let reference = params
+            .get("ref")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("ref must be an object"))?;
+        let reference = match reference.get("type").and_then(Value::as_str) {
+            Some("ref/prompt") => CompletionReference::Prompt {
+                name: required_str(reference, "name")?.to_owned(),
+            },
+            Some("ref/resource") => CompletionReference::Resource {
+                uri: required_str(reference, "uri")?.to_owned(),
+            },
+            _ => return Err(bad("ref.type must be ref/prompt or ref/resource")),
+        };
+        let argument = params
+            .get("argument")
+            .and_then(Value::as_object)
+            .ok_or_else(|| bad("argument must be an object"))?;
+        let request = CompleteRequest {
+            reference,
+            argument: required_str(argument, "name")?.to_owned(),
+            value: argument
+                .get("value")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            context: params.get("context").cloned(),
+        };
+        let mut result = completions.complete(request, ctx).await?;
+        result.values.truncate(100);
+        Ok(json!({ "completion": to_json(&result) }))
+    }
+
+    fn page(
+        &self,
+        key: &str,
+        items: Vec<Value>,
+        params: &Map<String, Value>,
+    ) -> Result<Value, HandlerError> {
+        let start = match params.get("cursor") {
+            None | Some(Value::Null) => 0,
+            Some(Value::String(c)) => decode_cursor(c).ok_or_else(|| bad("invalid cursor"))?,
+            Some(_) => return Err(bad("cursor must be a string")),
+        };
+        if start > items.len() {
+            return Err(bad("invalid cursor"));
+        }
+        let size = self.inner.config.page_size.max(1);
+        let end = start.saturating_add(size).min(items.len());
+        let mut out = Map::new();
+        let page: Vec<Value> = items
+            .get(start..end)
+            .map(<[Value]>::to_vec)
+            .unwrap_or_default();
+        out.insert(key.into(), Value::Array(page));
+        if end < items.len() {
+            out.insert("nextCursor".into(), Value::String(encode_cursor(end)));
+        }
+        Ok(Value::Object(out))
+    }
+}
+
+fn encode_cursor(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("o:{offset}"))
+}
+
+fn decode_cursor(cursor: &str) -> Option<usize> {
+    let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
+    let text = std::str::from_utf8(&raw).ok()?;
+    text.strip_prefix("o:")?.parse().ok()
+}
+
+/// Removes fields a client of an older revision does not know.
+fn shape_tool(tool: &mut Value, version: ProtocolVersion) {
+    let Some(obj) = tool.as_object_mut() else {
+        return;
+    };
+    if version < ProtocolVersion::V2025_03_26 {
+        obj.remove("annotations");
+    }
+    if version < ProtocolVersion::V2025_06_18 {
+        obj.remove("title");
+        obj.remove("outputSchema");
+    }
+}
+
+pub(crate) fn to_json<T: Serialize>(value: &T) -> Value {
+    serde_json::to_value(value).unwrap_or(Value::Null)
+}
+
+fn not_found(method: &str) -> HandlerError {
+    HandlerError::Rpc(ErrorObject::method_not_found(method))
+}
+
+fn bad(why: &str) -> HandlerError {
+    HandlerError::InvalidParams(why.to_owned())
+}
+
+fn required_str<'a>(params: &'a Map<String, Value>, key: &str) -> Result<&'a str, HandlerError> {
+    params
+        .get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| bad(&format!("{key} must be a string")))
+}
+
+fn optional_object(
+    params: &Map<String, Value>,
+    key: &str,
+) -> Result<Map<String, Value>, HandlerError> {
+    match params.get(key) {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m.clone()),
+        Some(_) => Err(bad(&format!("{key} must be an object"))),
+    }
+}

@@ -1,0 +1,278 @@
+//! The stdio transport: newline-delimited JSON on any byte stream; stdout carries only
+//! protocol messages (logging goes through `tracing`, whose output is the binary's choice).
+
+use std::future::Future;
+use std::sync::Arc;
+
+use serde_json::Value;
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::TransportError;
+use crate::jsonrpc::{ErrorObject, Incoming, Line, LineReader, Message, ResponseError, decode};
+use crate::notify::ServerEvent;
+use crate::server::Server;
+use crate::session::{Session, Sink};
+use crate::version::ProtocolVersion;
+
+/// Serves on this process's stdin/stdout until stdin ends, SIGINT or SIGTERM.
+pub async fn serve_stdio(server: Server) -> Result<(), TransportError> {
+    serve_stream(
+        server,
+        tokio::io::stdin(),
+        tokio::io::stdout(),
+        shutdown_signal(),
+    )
+    .await
+}
+
+/// Resolves on SIGINT or (on Unix) SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Serves one client over a reader/writer pair (stdio, a pipe, `tokio::io::duplex`).
+/// Returns when the input ends (in-flight requests get `shutdown_grace` to finish) or
+/// when `shutdown` resolves (in-flight requests are cancelled).
+pub async fn serve_stream<R, W, S>(
+    server: Server,
+    reader: R,
+    writer: W,
+    shutdown: S,
+) -> Result<(), TransportError>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    W: AsyncWrite + Unpin + Send + 'static,
+    S: Future<Output = ()> + Send,
+{
+    let session = Arc::new(Session::new("stdio".into()));
+    let (tx, rx) = mpsc::unbounded_channel::<Value>();
+    session.set_standalone(Some(tx.clone()));
+    let writer_task = tokio::spawn(write_loop(writer, rx));
+    let events_task = tokio::spawn(forward_events(
+        server.clone(),
+        Arc::clone(&session),
+        tx.clone(),
+    ));
+    let mut lines = LineReader::new(BufReader::new(reader), server.config().max_message_bytes);
+    let mut tasks = JoinSet::new();
+    let root = CancellationToken::new();
+    tokio::pin!(shutdown);
+    let mut interrupted = false;
+    loop {
+        while tasks.try_join_next().is_some() {}
+        let line = tokio::select! {
+            () = &mut shutdown => { interrupted = true; break; }
+            l = lines.next_line() => l,
+        };
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => {
+                tracing::warn!(error = %e, "stdin read failed");
+                break;
+            }
+        };
+        let bytes = match line {
+            Line::Eof => break,
+            Line::TooLong => {
+                send_error(
+                    &tx,
+                    ErrorObject::invalid_request("Invalid Request: message exceeds the size limit"),
+                );
+                continue;
+            }
+            Line::Data(b) => b,
+        };
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        match decode(&bytes) {
+            Err(e) => {
+                let _ = tx.send(Message::Error(e).to_value());
+            }
+            Ok(Incoming::Single(msg)) => dispatch(&server, &session, msg, &tx, &mut tasks, &root),
+            Ok(Incoming::Batch(items)) => {
+                let version = session
+                    .state()
+                    .version
+                    .unwrap_or(ProtocolVersion::LATEST_LEGACY);
+                if !version.allows_batches() {
+                    send_error(
+                        &tx,
+                        ErrorObject::invalid_request(format!(
+                            "Invalid Request: JSON-RPC batches are not allowed in protocol version {version}"
+                        )),
+                    );
+                    continue;
+                }
+                let server = server.clone();
+                let session = Arc::clone(&session);
+                let tx2 = tx.clone();
+                let token = root.child_token();
+                tasks.spawn(async move {
+                    let replies = run_batch(&server, &session, items, &tx2, &token).await;
+                    if !replies.is_empty() {
+                        let _ = tx2.send(Value::Array(replies));
+                    }
+                });
+            }
+        }
+    }
+    if interrupted {
+        root.cancel();
+        session.cancel_all();
+    }
+    let grace = server.config().shutdown_grace;
+    if tokio::time::timeout(grace, async { while tasks.join_next().await.is_some() {} })
+        .await
+        .is_err()
+    {
+        root.cancel();
+        session.cancel_all();
+        while tasks.join_next().await.is_some() {}
+    }
+    events_task.abort();
+    session.set_standalone(None);
+    drop(tx);
+    match writer_task.await {
+        Ok(r) => r,
+        Err(_) => Ok(()),
+    }
+}
+
+fn send_error(tx: &Sink, error: ErrorObject) {
+    let _ = tx.send(Message::Error(ResponseError { id: None, error }).to_value());
+}
+
+fn dispatch(
+    server: &Server,
+    session: &Arc<Session>,
+    msg: Message,
+    tx: &Sink,
+    tasks: &mut JoinSet<()>,
+    root: &CancellationToken,
+) {
+    match msg {
+        Message::Request(req) => {
+            let server = server.clone();
+            let session = Arc::clone(session);
+            let tx = tx.clone();
+            let token = root.child_token();
+            tasks.spawn(async move {
+                if let Some(reply) = server
+                    .handle_request(Some(session), req, tx.clone(), None, token)
+                    .await
+                {
+                    let _ = tx.send(reply.message.to_value());
+                }
+            });
+        }
+        Message::Notification(n) => server.handle_notification(session, &n),
+        other => server.handle_response(session, other),
+    }
+}
+
+async fn run_batch(
+    server: &Server,
+    session: &Arc<Session>,
+    items: Vec<Result<Message, ResponseError>>,
+    tx: &Sink,
+    root: &CancellationToken,
+) -> Vec<Value> {
+    let mut replies = Vec::new();
+    let mut running = JoinSet::new();
+    for (index, item) in items.into_iter().enumerate() {
+        match item {
+            Err(e) => replies.push((index, Message::Error(e).to_value())),
+            Ok(Message::Request(req)) => {
+                let server = server.clone();
+                let session = Arc::clone(session);
+                let tx = tx.clone();
+                let token = root.child_token();
+                running.spawn(async move {
+                    let reply = server
+                        .handle_request(Some(session), req, tx, None, token)
+                        .await;
+                    (index, reply.map(|r| r.message.to_value()))
+                });
+            }
+            Ok(Message::Notification(n)) => server.handle_notification(session, &n),
+            Ok(other) => server.handle_response(session, other),
+        }
+    }
+    while let Some(done) = running.join_next().await {
+        if let Ok((index, Some(v))) = done {
+            replies.push((index, v));
+        }
+    }
+    replies.sort_by_key(|(i, _)| *i);
+    replies.into_iter().map(|(_, v)| v).collect()
+}
+
+async fn write_loop<W: AsyncWrite + Unpin>(
+    mut writer: W,
+    mut rx: mpsc::UnboundedReceiver<Value>,
+) -> Result<(), TransportError> {
+    let io = |source| TransportError::Io {
+        context: "writing to the output stream".into(),
+        source,
+    };
+    while let Some(value) = rx.recv().await {
+        let mut bytes = serde_json::to_vec(&value).unwrap_or_default();
+        bytes.push(b'\n');
+        writer.write_all(&bytes).await.map_err(io)?;
+        writer.flush().await.map_err(io)?;
+    }
+    writer.shutdown().await.map_err(io)?;
+    Ok(())
+}
+
+/// Forwards list-changed and resource-updated events to an initialized legacy session.
+pub(crate) async fn forward_events(server: Server, session: Arc<Session>, tx: Sink) {
+    let mut rx = server.notifier().subscribe();
+    loop {
+        let event = match rx.recv().await {
+            Ok(e) => e,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        };
+        let state = session.state();
+        if !state.initialized || state.version.is_some_and(ProtocolVersion::is_stateless) {
+            continue;
+        }
+        let params = match &event {
+            ServerEvent::ResourceUpdated(uri) if session.is_subscribed(uri) => {
+                Some(serde_json::json!({"uri": uri}))
+            }
+            ServerEvent::ResourceUpdated(_) => continue,
+            _ => None,
+        };
+        let n = crate::jsonrpc::Notification {
+            method: event.method().into(),
+            params,
+        };
+        if tx.send(Message::Notification(n).to_value()).is_err() {
+            return;
+        }
+    }
+}
