@@ -86,7 +86,11 @@ fn npm_install(prefix: &Path, specs: &[&str]) -> Result<()> {
     } else {
         specs.join(" ")
     };
-    println!("xtask: npm install {what} (into {})", prefix.display());
+    if specs.is_empty() {
+        println!("xtask: npm install {what}");
+    } else {
+        println!("xtask: npm install {what} (into {})", prefix.display());
+    }
     let mut command = Command::new("npm");
     command
         .arg("install")

@@ -48,7 +48,11 @@ pub(crate) fn judge(report: &Value, expect: &Expectation, default_handshake: &st
     let mut verdict = Verdict {
         pass: false,
         sdk_version: text("sdkVersion").unwrap_or_else(|| "?".to_owned()),
-        handshake: text("handshake").unwrap_or_else(|| default_handshake.to_owned()),
+        // A client that never got a version never finished a handshake either.
+        handshake: text("handshake").unwrap_or_else(|| {
+            let connected = report.get("protocolVersion").is_some();
+            if connected { default_handshake } else { "-" }.to_owned()
+        }),
         protocol_version: text("protocolVersion").unwrap_or_else(|| "-".to_owned()),
         tool_count: tools.as_ref().map(Vec::len),
         detail: String::new(),
@@ -222,6 +226,8 @@ mod tests {
             map.remove("handshake");
         }
         assert_eq!(judge(&ts, &expect(), "initialize").handshake, "initialize");
+        let refused = json!({"ok": false, "step": "initialize", "error": "fetch failed"});
+        assert_eq!(judge(&refused, &expect(), "initialize").handshake, "-");
     }
 
     #[test]
