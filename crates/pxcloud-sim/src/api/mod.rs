@@ -2,7 +2,10 @@
 
 mod auth;
 mod common;
+pub(crate) mod crud;
+mod infra;
 mod nodes;
+mod physical;
 mod power;
 mod snapshots;
 mod tasks;
@@ -22,13 +25,78 @@ use crate::state::AppState;
 
 /// State of the areas beyond compute and tasks.
 #[derive(Debug, Default)]
-pub(crate) struct Extra {}
+pub(crate) struct Extra {
+    pub(crate) crud: crud::Collections,
+}
 
 impl Extra {
     pub(crate) fn seeded() -> Self {
-        Extra {}
+        let mut extra = Extra::default();
+        infra::seed(&mut extra.crud);
+        physical::seed(&mut extra.crud);
+        extra
     }
 }
+
+/// Area documents and routers, in document order.
+fn areas() -> Vec<(utoipa::openapi::OpenApi, Router<AppState>)> {
+    use axum::routing::get;
+    vec![
+        (auth::Doc::openapi(), auth::routes()),
+        (vms::Doc::openapi(), vms::routes()),
+        (power::Doc::openapi(), power::routes()),
+        (snapshots::Doc::openapi(), snapshots::routes()),
+        (nodes::Doc::openapi(), nodes::routes()),
+        (tasks::Doc::openapi(), tasks::routes()),
+        (infra::regions::Doc::openapi(), infra::regions::routes()),
+        (
+            infra::datacenters::Doc::openapi(),
+            infra::datacenters::routes(),
+        ),
+        (
+            InfraExtra::openapi(),
+            Router::new().route(
+                "/api/datacenters/{id}/tree",
+                get(infra::get_datacenter_tree),
+            ),
+        ),
+        (infra::cabinets::Doc::openapi(), infra::cabinets::routes()),
+        (
+            physical::servers::Doc::openapi(),
+            physical::servers::routes(),
+        ),
+        (
+            PhysicalExtra::openapi(),
+            Router::new()
+                .route(
+                    "/api/physical-servers/{id}/hardware",
+                    get(physical::get_physical_server_hardware),
+                )
+                .route(
+                    "/api/physical-servers/{id}/power",
+                    axum::routing::post(physical::physical_server_power),
+                )
+                .route(
+                    "/api/physical-servers/{id}/sensors",
+                    get(physical::get_physical_server_sensors),
+                )
+                .route("/bmc-proxy/{id}/{*path}", get(physical::bmc_proxy)),
+        ),
+    ]
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(infra::get_datacenter_tree))]
+struct InfraExtra;
+
+#[derive(OpenApi)]
+#[openapi(paths(
+    physical::get_physical_server_hardware,
+    physical::physical_server_power,
+    physical::get_physical_server_sensors,
+    physical::bmc_proxy
+))]
+struct PhysicalExtra;
 
 struct BearerAuth;
 
@@ -59,6 +127,10 @@ impl Modify for BearerAuth {
         (name = "Clusters", description = "Proxmox VE and VMware vSphere clusters"),
         (name = "Storage", description = "Storages and their content"),
         (name = "Tasks", description = "Asynchronous operation tracking"),
+        (name = "Regions", description = "Regions group datacenters"),
+        (name = "Datacenters", description = "Datacenters and their infrastructure tree"),
+        (name = "Cabinets", description = "Rack cabinets"),
+        (name = "Physical Servers", description = "Bare metal: BMC/Redfish hardware and power"),
     )
 )]
 struct ApiDoc;
@@ -66,12 +138,9 @@ struct ApiDoc;
 /// The whole document.
 pub(crate) fn openapi() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    doc.merge(auth::Doc::openapi());
-    doc.merge(vms::Doc::openapi());
-    doc.merge(nodes::Doc::openapi());
-    doc.merge(power::Doc::openapi());
-    doc.merge(snapshots::Doc::openapi());
-    doc.merge(tasks::Doc::openapi());
+    for (area, _) in areas() {
+        doc.merge(area);
+    }
     doc
 }
 
@@ -103,14 +172,11 @@ async fn method_not_allowed() -> ApiError {
 
 /// Every route, wrapped in the log/fault/auth layer.
 pub(crate) fn router(state: AppState) -> Router {
-    Router::new()
-        .route(SPEC_PATH, axum::routing::get(spec))
-        .merge(auth::routes())
-        .merge(vms::routes())
-        .merge(nodes::routes())
-        .merge(power::routes())
-        .merge(snapshots::routes())
-        .merge(tasks::routes())
+    let mut router = Router::new().route(SPEC_PATH, axum::routing::get(spec));
+    for (_, routes) in areas() {
+        router = router.merge(routes);
+    }
+    router
         .fallback(fallback)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn_with_state(
