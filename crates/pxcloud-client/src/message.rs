@@ -74,6 +74,8 @@ pub struct ApiResponse {
     pub elapsed: Duration,
     /// How many attempts were made (1 without retries).
     pub attempts: u32,
+    /// The HTTP version of the connection (HTTP/2 when ALPN negotiated it).
+    pub version: http::Version,
 }
 
 impl ApiResponse {
@@ -173,6 +175,7 @@ mod tests {
             body: Bytes::from(body.to_owned()),
             elapsed: Duration::ZERO,
             attempts: 1,
+            version: http::Version::HTTP_11,
         }
     }
 

@@ -240,6 +240,7 @@ impl TransportInner {
             body: collected.to_bytes(),
             elapsed: started.elapsed(),
             attempts: call.attempt,
+            version: parts.version,
         })
     }
 

@@ -145,7 +145,8 @@ async fn sixteen_calls_in_flight_reuse_connections() {
     };
     round().await;
     let after_first = client.stats().connections_opened;
-    assert!(after_first <= 17, "{after_first} connections for 16 calls");
+    // The simulator offers h2 by ALPN: the sixteen calls share one connection.
+    assert_eq!(after_first, 1, "{after_first} connections for 16 calls");
     for _ in 0..3 {
         round().await;
     }
@@ -153,5 +154,37 @@ async fn sixteen_calls_in_flight_reuse_connections() {
     assert!(
         after_more <= after_first + 2,
         "connections not reused: {after_first} then {after_more}"
+    );
+}
+
+#[tokio::test]
+async fn http2_by_alpn_over_tls_and_http1_in_clear() {
+    let sim = sim_https().await;
+    let r = Client::new(config_for(&sim))
+        .unwrap()
+        .send(ApiRequest::get("/api/vms"))
+        .await
+        .unwrap();
+    assert_eq!(r.version, http::Version::HTTP_2);
+    let sim = crate::common::sim_http().await;
+    let client = Client::new(config_for(&sim)).unwrap();
+    let calls: Vec<_> = (0..16)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.send(ApiRequest::get("/api/vms")).await })
+        })
+        .collect();
+    for call in calls {
+        assert_eq!(call.await.unwrap().unwrap().version, http::Version::HTTP_11);
+    }
+    let opened = client.stats().connections_opened;
+    assert!(opened <= 17, "{opened}");
+    for _ in 0..16 {
+        client.send(ApiRequest::get("/api/vms")).await.unwrap();
+    }
+    assert_eq!(
+        client.stats().connections_opened,
+        opened,
+        "keep-alive reuse"
     );
 }
