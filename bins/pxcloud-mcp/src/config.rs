@@ -19,22 +19,7 @@ pub const DEFAULT_MAX_RESULT_BYTES: usize = 32 * 1024;
 /// Default overall deadline of one PXCloud call.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A password or token: `Debug` prints `***`, there is no `Display`.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// The value, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
+pub use pxcloud_client::Secret;
 
 /// How the server proves who it is to PXCloud.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -327,7 +312,7 @@ impl Config {
                     "too short: use at least 16 characters (e.g. `openssl rand -hex 32`)",
                 ));
             }
-            Some(v) => Some(Secret(v.to_owned())),
+            Some(v) => Some(Secret::new(v)),
         };
 
         let log_level = match raw.log_level.as_deref().map(str::trim) {
@@ -431,10 +416,10 @@ fn auth(raw: &RawOptions) -> Result<Option<AuthSetting>, ConfigError> {
     let pass = raw.pass.clone().filter(|p| !p.is_empty());
     let token = nonempty(&raw.token);
     match (user, pass, token) {
-        (_, _, Some(token)) => Ok(Some(AuthSetting::Token(Secret(token)))),
+        (_, _, Some(token)) => Ok(Some(AuthSetting::Token(Secret::new(token)))),
         (Some(username), Some(password), None) => Ok(Some(AuthSetting::Password {
             username,
-            password: Secret(password),
+            password: Secret::new(password),
         })),
         (Some(_), None, None) => Err(err(
             settings::PASS,
@@ -507,7 +492,11 @@ fn transport(raw: &RawOptions) -> Result<Transport, ConfigError> {
             format!("{addr:?} is not an address: write it as IP:PORT, e.g. 127.0.0.1:8765"),
         )
     })?;
-    let token = raw.http_token.clone().filter(|t| !t.is_empty()).map(Secret);
+    let token = raw
+        .http_token
+        .clone()
+        .filter(|t| !t.is_empty())
+        .map(Secret::new);
     if !addr.ip().is_loopback() && token.is_none() {
         return Err(err(
             s::HTTP_TOKEN,
@@ -516,7 +505,7 @@ fn transport(raw: &RawOptions) -> Result<Transport, ConfigError> {
             ),
         ));
     }
-    if token.as_ref().is_some_and(|t| t.0.len() < 16) {
+    if token.as_ref().is_some_and(|t| t.expose().len() < 16) {
         return Err(err(s::HTTP_TOKEN, "too short: use at least 16 characters"));
     }
     Ok(Transport::Http {

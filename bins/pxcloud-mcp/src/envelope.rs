@@ -57,6 +57,8 @@ pub enum Failure {
     },
     /// PXCloud answered something that is not what it should be.
     Garbage(String),
+    /// The answer was larger than the client accepts.
+    TooLarge(String),
 }
 
 impl Failure {
@@ -89,6 +91,7 @@ impl Failure {
             Failure::Tls { message, .. } => format!("TLS error: {message}"),
             Failure::Auth { message, .. } => format!("authentication failed: {message}"),
             Failure::Garbage(m) => format!("unexpected answer from PXCloud: {m}"),
+            Failure::TooLarge(m) => format!("answer too large: {m}"),
         }
     }
 }
@@ -390,6 +393,9 @@ pub fn recovery_hints(tool: ToolFacts<'_>, failure: &Failure) -> Vec<String> {
                 "TLS verification failed. Trust PXCloud's self-signed certificate with PXCLOUD_CA_FILE (its PEM) or pin it with PXCLOUD_TLS_FINGERPRINT{pin}; PXCLOUD_TLS_VERIFY=false works but is unsafe."
             ));
         }
+        Failure::TooLarge(_) => hints.push(
+            "PXCloud's answer exceeded the size limit; ask for less with the tool's pagination or filter parameters.".to_owned(),
+        ),
         Failure::Garbage(_) => hints.push(
             "PXCloud answered with something that is not its API's JSON; check PXCLOUD_URL points at PXCloud itself, not a proxy or login page.".to_owned(),
         ),

@@ -5,6 +5,7 @@
 //! name the variable and the flag to fix.
 #![deny(missing_docs)]
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod envelope;

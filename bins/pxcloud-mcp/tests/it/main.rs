@@ -1,5 +1,6 @@
 //! Integration tests of the pxcloud-mcp binary and library.
 
+mod app;
 mod cli;
 mod config;
 mod envelope;

@@ -1,0 +1,398 @@
+//! The application: catalog tools, workflow tools, prompts and resources over one PXCloud.
+//!
+//! [`App`] is independent of the MCP transport: it lists tools as [`ToolEntry`] values and
+//! runs calls against a [`Caller`] (the MCP client in front of the call). The protocol
+//! adapter in [`crate::serve`] maps both onto `mcp-protocol`.
+
+mod audit;
+mod call;
+mod caller;
+mod dynamic;
+pub mod startup;
+mod workflow;
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use openapi_ingest::{Catalog, Tool};
+use policy::{Guard, MemoryNonceStore, SigningKey};
+use pxcloud_client::Client;
+use serde_json::{Map, Value, json};
+
+pub use audit::AuditSink;
+pub use caller::{Caller, Elicited, Interrupt, NoClient};
+pub use dynamic::{DESCRIBE, INVOKE, SEARCH};
+pub use workflow::{CONFIRM_CHANGE, SETUP, WAIT_TASK};
+
+use crate::config::{AuthSetting, Config, ToolMode};
+use crate::envelope::{self, ToolOutput};
+use crate::guides::SafetyFacts;
+use crate::prompts::PromptContext;
+
+/// One tool as `tools/list` shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ToolEntry {
+    /// Name.
+    pub name: String,
+    /// Human title.
+    pub title: Option<String>,
+    /// Description.
+    pub description: String,
+    /// JSON Schema of the arguments.
+    pub input_schema: Value,
+    /// JSON Schema of `structuredContent`.
+    pub output_schema: Option<Value>,
+    /// MCP annotations (`readOnlyHint`, …).
+    pub annotations: Value,
+    /// `_meta` (method, path, tags, operationId for catalog tools).
+    pub meta: Option<Value>,
+}
+
+impl ToolEntry {
+    /// The tool as a `tools/list` JSON object.
+    pub fn to_json(&self) -> Value {
+        let mut v = json!({
+            "name": self.name,
+            "description": self.description,
+            "inputSchema": self.input_schema,
+        });
+        if let Some(title) = &self.title {
+            v["title"] = json!(title);
+        }
+        if let Some(schema) = &self.output_schema {
+            v["outputSchema"] = schema.clone();
+        }
+        if self.annotations.as_object().is_some_and(|a| !a.is_empty()) {
+            v["annotations"] = self.annotations.clone();
+        }
+        if let Some(meta) = &self.meta {
+            v["_meta"] = meta.clone();
+        }
+        v
+    }
+}
+
+/// Why a call could not even start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallError {
+    /// No visible tool has this name (hidden by policy or absent): `-32602`.
+    UnknownTool(String),
+    /// The handler was interrupted.
+    Interrupted(Interrupt),
+}
+
+impl From<Interrupt> for CallError {
+    fn from(i: Interrupt) -> Self {
+        CallError::Interrupted(i)
+    }
+}
+
+/// The catalog as the policy exposes it; replaced as a whole when the spec is refreshed.
+#[derive(Debug)]
+pub(crate) struct CatalogState {
+    catalog: Catalog,
+    /// Visible catalog tools by name (index into `catalog.tools()`).
+    visible: HashMap<String, usize>,
+    /// `tools/list` entries, `[cannot elicit, can elicit]`.
+    listing: [Vec<ToolEntry>; 2],
+    /// A fingerprint of the listings, to tell whether a refresh changed anything.
+    digest: u64,
+}
+
+impl CatalogState {
+    fn build(catalog: Catalog, guard: &Guard, mode: ToolMode) -> CatalogState {
+        let visible: HashMap<String, usize> = catalog
+            .tools()
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| guard.is_visible(t))
+            .map(|(i, t)| (t.name().to_owned(), i))
+            .collect();
+        let mut listing = [Vec::new(), Vec::new()];
+        for (slot, can_elicit) in listing.iter_mut().zip([false, true]) {
+            match mode {
+                ToolMode::Full => {
+                    for tool in catalog
+                        .tools()
+                        .iter()
+                        .filter(|t| visible.contains_key(t.name()))
+                    {
+                        slot.push(catalog_entry(guard, tool, can_elicit));
+                    }
+                }
+                ToolMode::Dynamic => slot.extend(dynamic::entries()),
+            }
+            slot.extend(workflow::entries());
+        }
+        let digest = {
+            use std::hash::{Hash, Hasher};
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            for e in &listing[0] {
+                e.to_json().to_string().hash(&mut h);
+            }
+            h.finish()
+        };
+        CatalogState {
+            catalog,
+            visible,
+            listing,
+            digest,
+        }
+    }
+
+    fn tool(&self, name: &str) -> Option<&Tool> {
+        self.visible
+            .get(name)
+            .and_then(|&i| self.catalog.tools().get(i))
+    }
+
+    fn visible_tools(&self) -> impl Iterator<Item = &Tool> {
+        self.catalog
+            .tools()
+            .iter()
+            .filter(|t| self.visible.contains_key(t.name()))
+    }
+}
+
+/// The name of the result-projection argument for `tool` (`fields`, or `_fields` when the
+/// tool has its own `fields` parameter).
+pub(crate) fn fields_arg(tool: &Tool) -> &'static str {
+    let taken = tool
+        .input_schema()
+        .get("properties")
+        .and_then(|p| p.get("fields"))
+        .is_some();
+    if taken { "_fields" } else { "fields" }
+}
+
+fn catalog_entry(guard: &Guard, tool: &Tool, can_elicit: bool) -> ToolEntry {
+    let mut input_schema = guard.input_schema(tool, can_elicit);
+    if tool.method().is_read_only()
+        && let Some(props) = input_schema
+            .get_mut("properties")
+            .and_then(Value::as_object_mut)
+    {
+        props.insert(
+            fields_arg(tool).to_owned(),
+            json!({
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Keep only these fields of the result (dotted paths allowed) to keep it small."
+            }),
+        );
+    }
+    let mut meta =
+        json!({"method": tool.method().as_str(), "path": tool.path(), "tags": tool.tags()});
+    if let Some(op) = tool.operation_id() {
+        meta["operationId"] = json!(op);
+    }
+    ToolEntry {
+        name: tool.name().to_owned(),
+        title: tool.title().map(str::to_owned),
+        description: tool.description().to_owned(),
+        input_schema,
+        output_schema: Some(envelope::output_schema()),
+        annotations: guard.annotations(tool).to_value(),
+        meta: Some(meta),
+    }
+}
+
+/// The running application.
+#[derive(Debug, Clone)]
+pub struct App {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    client: Client,
+    guard: Guard,
+    state: RwLock<Arc<CatalogState>>,
+    audit: Option<AuditSink>,
+    _demo: Option<startup::Demo>,
+}
+
+impl App {
+    /// Start-up: (demo simulator,) client, login, spec, ingest, policy. Fails with a message
+    /// that says what to fix; never hangs (every step has a deadline).
+    pub async fn start(mut config: Config) -> anyhow::Result<App> {
+        let demo = if config.demo {
+            Some(startup::start_demo(&mut config).await?)
+        } else {
+            None
+        };
+        let client = Client::new(startup::client_config(&config)?)
+            .map_err(|e| anyhow::anyhow!("cannot set up the PXCloud client: {e}"))?;
+        for warning in client.warnings() {
+            tracing::warn!("{warning}");
+        }
+        let spec = startup::connect(&client, config.wait).await?;
+        let catalog = startup::ingest(&spec, &config.tool_prefix)?;
+        App::assemble(config, client, catalog, demo)
+    }
+
+    /// Builds the application from parts (used by [`App::start`] and by tests that bring
+    /// their own catalog).
+    pub fn assemble(
+        config: Config,
+        client: Client,
+        catalog: Catalog,
+        demo: Option<startup::Demo>,
+    ) -> anyhow::Result<App> {
+        let key = match &config.secret {
+            Some(secret) => SigningKey::from_bytes(secret.expose().as_bytes()),
+            None => SigningKey::from_bytes(&rand::random::<[u8; 32]>()),
+        }
+        .map_err(|e| anyhow::anyhow!("PXCLOUD_SECRET is unusable: {e:?}"))?;
+        let guard = Guard::new(
+            config.policy.clone(),
+            key,
+            Arc::new(MemoryNonceStore::new()),
+        );
+        if let Some(unknown) = guard.unknown_tags(&catalog) {
+            tracing::warn!("PXCLOUD_TOOLS: {unknown}");
+        }
+        let audit = match &config.audit_log {
+            Some(path) => Some(AuditSink::open(path)?),
+            None => None,
+        };
+        let state = CatalogState::build(catalog, &guard, config.tool_mode);
+        tracing::info!(
+            tools = state.visible.len(),
+            total = state.catalog.len(),
+            mode = ?config.tool_mode,
+            "catalog ready"
+        );
+        Ok(App {
+            inner: Arc::new(Inner {
+                config,
+                client,
+                guard,
+                state: RwLock::new(Arc::new(state)),
+                audit,
+                _demo: demo,
+            }),
+        })
+    }
+
+    /// The configuration (after `--demo` pointed it at the simulator).
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The PXCloud client.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The running demo simulator, if any.
+    pub fn demo(&self) -> Option<&pxcloud_sim::Sim> {
+        self.inner._demo.as_ref().map(|d| &d.sim)
+    }
+
+    pub(crate) fn state(&self) -> Arc<CatalogState> {
+        self.inner
+            .state
+            .read()
+            .map(|s| Arc::clone(&s))
+            .unwrap_or_else(|p| Arc::clone(&p.into_inner()))
+    }
+
+    /// Replaces the catalog (spec refresh); returns whether the tool list changed.
+    pub fn replace_catalog(&self, catalog: Catalog) -> bool {
+        let fresh = CatalogState::build(catalog, &self.inner.guard, self.inner.config.tool_mode);
+        let mut slot = self
+            .inner
+            .state
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let changed = slot.digest != fresh.digest;
+        if changed {
+            *slot = Arc::new(fresh);
+        }
+        changed
+    }
+
+    /// Re-fetches and re-ingests the spec; returns whether the tool list changed.
+    pub async fn refresh(&self) -> anyhow::Result<bool> {
+        let spec = self
+            .inner
+            .client
+            .fetch_spec()
+            .await
+            .map_err(|e| anyhow::anyhow!("spec refresh failed: {e}"))?;
+        let catalog = startup::ingest(&spec, &self.inner.config.tool_prefix)?;
+        Ok(self.replace_catalog(catalog))
+    }
+
+    /// The tools to list for a client that can (or cannot) ask its user.
+    pub fn list_tools(&self, can_elicit: bool) -> Vec<ToolEntry> {
+        self.state().listing[usize::from(can_elicit)].clone()
+    }
+
+    /// Runs one tool.
+    pub async fn call_tool(
+        &self,
+        name: &str,
+        args: Map<String, Value>,
+        caller: &dyn Caller,
+    ) -> Result<ToolOutput, CallError> {
+        if let Some(out) = workflow::call(self, name, &args, caller).await? {
+            return Ok(out);
+        }
+        if self.inner.config.tool_mode == ToolMode::Dynamic {
+            return match dynamic::call(self, name, &args, caller).await? {
+                Some(out) => Ok(out),
+                None => Err(CallError::UnknownTool(name.to_owned())),
+            };
+        }
+        self.call_catalog(name, args, caller).await
+    }
+
+    /// What the prompts and guides say about this server.
+    pub fn prompt_context(&self) -> PromptContext {
+        let state = self.state();
+        let mut tags: Vec<String> = state
+            .visible_tools()
+            .flat_map(|t| t.tags().iter().cloned())
+            .collect();
+        tags.sort();
+        tags.dedup();
+        let policy = &self.inner.config.policy;
+        PromptContext {
+            endpoint: self.inner.config.url.clone(),
+            tool_count: state.visible.len(),
+            tags,
+            allow_delete: policy.allow_delete,
+            read_only: policy.read_only,
+            dry_run: policy.dry_run,
+        }
+    }
+
+    /// Safety facts for the guides.
+    pub fn safety_facts(&self) -> SafetyFacts {
+        let state = self.state();
+        SafetyFacts {
+            strict: self.inner.config.policy.strict,
+            audit: self.inner.audit.is_some(),
+            destructive_tools: state
+                .visible_tools()
+                .filter(|t| self.inner.guard.classify(t).class.needs_confirmation())
+                .count(),
+        }
+    }
+
+    /// Whether the server can log in again by itself (it holds a password).
+    pub(crate) fn can_relogin(&self) -> bool {
+        matches!(self.inner.config.auth, Some(AuthSetting::Password { .. }))
+    }
+
+    pub(crate) fn guard(&self) -> &Guard {
+        &self.inner.guard
+    }
+
+    pub(crate) fn audit(&self) -> Option<&AuditSink> {
+        self.inner.audit.as_ref()
+    }
+}

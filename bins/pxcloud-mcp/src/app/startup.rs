@@ -1,0 +1,112 @@
+//! Start-up: the PXCloud connection (or the embedded simulator), login, spec fetch, ingest.
+
+use std::time::Duration;
+
+use anyhow::Context as _;
+use openapi_ingest::{Catalog, IngestOptions};
+use pxcloud_client::{Auth, Client, ClientConfig, Secret, TlsTrust};
+use serde_json::Value;
+
+use crate::config::{AuthSetting, Config, TlsSetting};
+
+/// The simulator started by `--demo`, kept alive as long as the server runs.
+#[derive(Debug)]
+pub struct Demo {
+    /// The running simulator.
+    pub sim: pxcloud_sim::Sim,
+}
+
+/// Builds the PXCloud client for `config` (no I/O yet).
+pub fn client_config(config: &Config) -> anyhow::Result<ClientConfig> {
+    let auth = match &config.auth {
+        Some(AuthSetting::Password { username, password }) => Auth::Password {
+            username: username.clone(),
+            password: password.clone(),
+        },
+        Some(AuthSetting::Token(token)) => Auth::Token(token.clone()),
+        None => {
+            anyhow::bail!("no credentials: set PXCLOUD_USER and PXCLOUD_PASS, or PXCLOUD_TOKEN")
+        }
+    };
+    let mut cc = ClientConfig::new(config.url.clone(), auth);
+    cc.tls = match &config.tls {
+        TlsSetting::Verify => TlsTrust::System,
+        TlsSetting::CaFile(path) => TlsTrust::CaFile(path.clone()),
+        TlsSetting::Fingerprint(fp) => TlsTrust::Fingerprint(fp.clone()),
+        TlsSetting::Insecure => TlsTrust::Insecure,
+    };
+    cc.timeouts.overall = config.timeout;
+    cc.timeouts.per_attempt = config.timeout.min(cc.timeouts.per_attempt);
+    cc.user_agent = concat!("pxcloud-mcp/", env!("CARGO_PKG_VERSION")).to_owned();
+    Ok(cc)
+}
+
+/// Starts the embedded simulator over HTTPS and points `config` at it, trusting its
+/// certificate by fingerprint (as a user would trust a self-signed PXCloud).
+pub async fn start_demo(config: &mut Config) -> anyhow::Result<Demo> {
+    let sim_config = pxcloud_sim::SimConfig {
+        tls: true,
+        ..pxcloud_sim::SimConfig::default()
+    };
+    let sim = pxcloud_sim::Sim::start(sim_config)
+        .await
+        .context("could not start the embedded PXCloud simulator")?;
+    config.url = sim.url();
+    let fingerprint = sim
+        .fingerprint_sha256()
+        .context("the simulator did not report its certificate fingerprint")?;
+    config.tls = TlsSetting::Fingerprint(fingerprint.replace(':', ""));
+    if config.auth.is_none() {
+        config.auth = Some(AuthSetting::Password {
+            username: pxcloud_sim::ADMIN_USER.to_owned(),
+            password: Secret::new(pxcloud_sim::ADMIN_PASSWORD),
+        });
+    }
+    tracing::info!(url = %config.url, "demo: embedded PXCloud simulator started");
+    Ok(Demo { sim })
+}
+
+/// Logs in and fetches the spec. With `wait`, retries with exponential backoff (up to about
+/// five minutes) instead of failing at the first error.
+pub async fn connect(client: &Client, wait: bool) -> anyhow::Result<Value> {
+    let mut delay = Duration::from_millis(500);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+    loop {
+        let attempt = async {
+            client
+                .login()
+                .await
+                .map_err(|e| anyhow::anyhow!("login to PXCloud failed: {e}"))?;
+            client
+                .fetch_spec()
+                .await
+                .map_err(|e| anyhow::anyhow!("fetching PXCloud's OpenAPI document failed: {e}"))
+        };
+        match attempt.await {
+            Ok(spec) => return Ok(spec),
+            Err(e) if wait && tokio::time::Instant::now() + delay < deadline => {
+                tracing::warn!("{e:#}; retrying in {:.1} s (--wait)", delay.as_secs_f64());
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(30));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Ingests the spec into a catalog, logging what the document got wrong.
+pub fn ingest(spec: &Value, prefix: &str) -> anyhow::Result<Catalog> {
+    let options = IngestOptions::with_prefix(prefix);
+    let catalog = Catalog::from_value(spec, &options)
+        .map_err(|e| anyhow::anyhow!("PXCloud's OpenAPI document cannot be used: {e}"))?;
+    if !catalog.warnings().is_empty() {
+        tracing::info!(
+            count = catalog.warnings().len(),
+            "the OpenAPI document has problems that were worked around (see debug log)"
+        );
+        for w in catalog.warnings() {
+            tracing::debug!(pointer = %w.pointer, "{}", w.message);
+        }
+    }
+    Ok(catalog)
+}

@@ -1,0 +1,450 @@
+//! The application against pxcloud-sim, without a transport: listing, calls, the policy's
+//! verdicts and what reached PXCloud (per the simulator's request log).
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use pxcloud_mcp::app::{App, CallError, Caller, Elicited, Interrupt, NoClient};
+use pxcloud_mcp::cli::RawOptions;
+use pxcloud_mcp::config::{Config, Purpose};
+use pxcloud_sim::{Sim, SimConfig};
+use serde_json::{Map, Value, json};
+
+const VM: &str = "cluster1:pve1:100";
+
+async fn sim() -> Sim {
+    let config = SimConfig {
+        task_step: Duration::from_millis(20),
+        ..SimConfig::default()
+    };
+    Sim::start(config).await.expect("simulator starts")
+}
+
+async fn start(sim: &Sim, set: impl FnOnce(&mut RawOptions)) -> App {
+    let mut raw = RawOptions {
+        url: Some(sim.url()),
+        user: Some(pxcloud_sim::ADMIN_USER.into()),
+        pass: Some(pxcloud_sim::ADMIN_PASSWORD.into()),
+        ..RawOptions::default()
+    };
+    set(&mut raw);
+    let config = Config::from_raw(&raw, Purpose::Connect).expect("valid configuration");
+    App::start(config).await.expect("app starts")
+}
+
+fn args(v: Value) -> Map<String, Value> {
+    v.as_object().expect("object").clone()
+}
+
+/// How many requests whose path ends with `suffix` reached the simulator with `method`.
+fn reached(sim: &Sim, method: &str, suffix: &str) -> usize {
+    sim.log()
+        .entries()
+        .iter()
+        .filter(|e| e.method == method && e.path.ends_with(suffix))
+        .count()
+}
+
+/// A client that can ask its user, answering every question with `answer`.
+struct Answering {
+    answer: Elicited,
+    asked: Mutex<Vec<String>>,
+}
+
+impl Answering {
+    fn new(answer: Elicited) -> Self {
+        Answering {
+            answer,
+            asked: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+#[async_trait]
+impl Caller for Answering {
+    fn can_elicit(&self) -> bool {
+        true
+    }
+    async fn elicit(
+        &self,
+        _key: &str,
+        message: &str,
+        _schema: Value,
+    ) -> Result<Elicited, Interrupt> {
+        self.asked.lock().expect("lock").push(message.to_owned());
+        Ok(self.answer.clone())
+    }
+    fn progress(&self, _done: f64, _total: Option<f64>, _message: Option<&str>) {}
+}
+
+#[tokio::test]
+async fn lists_visible_operations_and_workflow_tools() {
+    let sim = sim().await;
+    let app = start(&sim, |_| {}).await;
+    let tools = app.list_tools(false);
+    let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
+    for name in [
+        "pxcloud_list_vms",
+        "pxcloud_list_vms_2",
+        "pxcloud_migrate_vm",
+        "pxcloud_get_task",
+    ] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    for name in [
+        "pxcloud_confirm_change",
+        "pxcloud_setup",
+        "pxcloud_wait_task",
+    ] {
+        assert!(names.contains(&name), "workflow tool {name} missing");
+    }
+    assert!(
+        !names.contains(&"pxcloud_bmc_proxy"),
+        "/bmc-proxy/ is excluded by default"
+    );
+    let migrate = tools
+        .iter()
+        .find(|t| t.name == "pxcloud_migrate_vm")
+        .expect("migrate");
+    assert_eq!(migrate.annotations["destructiveHint"], true);
+    assert_eq!(
+        migrate.meta.as_ref().expect("meta")["path"],
+        "/api/vms/{id}/migrate"
+    );
+    assert_eq!(
+        migrate.meta.as_ref().expect("meta")["operationId"],
+        "migrate_vm"
+    );
+    let required = migrate.input_schema["required"]
+        .as_array()
+        .expect("required");
+    assert!(
+        required.contains(&json!("confirmed")),
+        "two-step flow: confirmed is required"
+    );
+    let elicit_listing = app.list_tools(true);
+    let migrate = elicit_listing
+        .iter()
+        .find(|t| t.name == "pxcloud_migrate_vm")
+        .expect("migrate");
+    assert!(
+        !migrate.input_schema["required"]
+            .as_array()
+            .expect("required")
+            .contains(&json!("confirmed")),
+        "a client that can ask its user does not need `confirmed`"
+    );
+}
+
+#[tokio::test]
+async fn a_read_returns_the_unwrapped_payload_and_fields_project_it() {
+    let sim = sim().await;
+    let app = start(&sim, |_| {}).await;
+    let out = app
+        .call_tool("pxcloud_get_vm", args(json!({"id": VM})), &NoClient)
+        .await
+        .expect("known tool");
+    assert!(!out.is_error, "{}", out.text);
+    assert_eq!(out.structured["data"]["id"], VM);
+    assert_eq!(out.structured["status"], 200);
+    assert!(
+        out.structured["hints"]
+            .to_string()
+            .contains(&format!("Primary id: {VM}"))
+    );
+
+    let out = app
+        .call_tool(
+            "pxcloud_get_vm",
+            args(json!({"id": VM, "fields": ["id", "status"]})),
+            &NoClient,
+        )
+        .await
+        .expect("known tool");
+    let data = out.structured["data"].as_object().expect("object");
+    assert_eq!(data.keys().collect::<Vec<_>>(), ["id", "status"]);
+}
+
+#[tokio::test]
+async fn failures_carry_recovery_hints() {
+    let sim = sim().await;
+    let app = start(&sim, |_| {}).await;
+    let out = app
+        .call_tool(
+            "pxcloud_get_vm",
+            args(json!({"id": "cluster1:pve1:999"})),
+            &NoClient,
+        )
+        .await
+        .expect("known tool");
+    assert!(out.is_error);
+    assert_eq!(out.structured["status"], 404);
+    assert!(
+        out.structured["hints"]
+            .to_string()
+            .contains("List the resources first")
+    );
+}
+
+#[tokio::test]
+async fn destructive_call_runs_only_with_a_handle_for_exactly_these_arguments() {
+    let sim = sim().await;
+    let app = start(&sim, |_| {}).await;
+    let migrate =
+        json!({"id": VM, "target_node": "pve2", "target_storage": "local-ssd", "online": true});
+
+    // Without approval: confirmation_required, nothing sent.
+    let out = app
+        .call_tool("pxcloud_migrate_vm", args(migrate.clone()), &NoClient)
+        .await
+        .expect("known");
+    assert!(out.is_error);
+    assert!(out.text.contains("confirmation_required"), "{}", out.text);
+    // `confirmed: true` alone is not enough, nor is the string "true".
+    for confirmed in [json!(true), json!("true"), json!(1)] {
+        let mut a = args(migrate.clone());
+        a.insert("confirmed".into(), confirmed);
+        let out = app
+            .call_tool("pxcloud_migrate_vm", a, &NoClient)
+            .await
+            .expect("known");
+        assert!(out.is_error, "{}", out.text);
+    }
+    assert_eq!(reached(&sim, "POST", "/migrate"), 0);
+
+    // Approval for other arguments does not carry over.
+    let approve = |a: Value| {
+        args(
+            json!({"action": "migrate", "target": VM, "impact": "moves the VM", "tool": "pxcloud_migrate_vm", "arguments": a}),
+        )
+    };
+    let other = app
+        .call_tool(
+            "pxcloud_confirm_change",
+            approve(json!({"id": VM, "target_node": "pve3"})),
+            &NoClient,
+        )
+        .await
+        .expect("known");
+    let other_handle = other.structured["confirmation"]
+        .as_str()
+        .expect("handle")
+        .to_owned();
+    let mut a = args(migrate.clone());
+    a.insert("confirmed".into(), json!(true));
+    a.insert("confirmation".into(), json!(other_handle));
+    let out = app
+        .call_tool("pxcloud_migrate_vm", a, &NoClient)
+        .await
+        .expect("known");
+    assert!(
+        out.is_error && out.text.contains("other arguments"),
+        "{}",
+        out.text
+    );
+    assert_eq!(reached(&sim, "POST", "/migrate"), 0);
+
+    // The right handle runs it, once.
+    let ok = app
+        .call_tool(
+            "pxcloud_confirm_change",
+            approve(migrate.clone()),
+            &NoClient,
+        )
+        .await
+        .expect("known");
+    let handle = ok.structured["confirmation"]
+        .as_str()
+        .expect("handle")
+        .to_owned();
+    let mut a = args(migrate.clone());
+    a.insert("confirmed".into(), json!(true));
+    a.insert("confirmation".into(), json!(handle));
+    let out = app
+        .call_tool("pxcloud_migrate_vm", a.clone(), &NoClient)
+        .await
+        .expect("known");
+    assert!(!out.is_error, "{}", out.text);
+    assert_eq!(reached(&sim, "POST", "/migrate"), 1);
+    let task_id = out.structured["data"]["task_id"]
+        .as_str()
+        .expect("task id")
+        .to_owned();
+    assert!(
+        out.structured["hints"]
+            .to_string()
+            .contains("pxcloud_wait_task")
+    );
+
+    let again = app
+        .call_tool("pxcloud_migrate_vm", a, &NoClient)
+        .await
+        .expect("known");
+    assert!(
+        again.is_error && again.text.contains("already"),
+        "{}",
+        again.text
+    );
+    assert_eq!(reached(&sim, "POST", "/migrate"), 1, "a handle works once");
+
+    // Follow the task to completion.
+    let done = app
+        .call_tool(
+            "pxcloud_wait_task",
+            args(json!({"task_id": task_id, "timeout_secs": 30})),
+            &NoClient,
+        )
+        .await
+        .expect("known");
+    assert!(!done.is_error, "{}", done.text);
+    assert_eq!(done.structured["data"]["status"], "ok");
+}
+
+#[tokio::test]
+async fn elicitation_asks_the_user_and_respects_the_answer() {
+    let sim = sim().await;
+    let app = start(&sim, |_| {}).await;
+    let migrate = args(json!({"id": VM, "target_node": "pve2", "online": true}));
+
+    let declining = Answering::new(Elicited::Declined);
+    let out = app
+        .call_tool("pxcloud_migrate_vm", migrate.clone(), &declining)
+        .await
+        .expect("known");
+    assert!(
+        out.is_error && out.text.contains("declined"),
+        "{}",
+        out.text
+    );
+    assert_eq!(reached(&sim, "POST", "/migrate"), 0);
+    let asked = declining.asked.lock().expect("lock").clone();
+    assert_eq!(asked.len(), 1);
+    assert!(
+        asked[0].contains("POST /api/vms/{id}/migrate") && asked[0].contains("pve2"),
+        "{}",
+        asked[0]
+    );
+
+    let accepting = Answering::new(Elicited::Accepted(Map::new()));
+    let out = app
+        .call_tool("pxcloud_migrate_vm", migrate, &accepting)
+        .await
+        .expect("known");
+    assert!(!out.is_error, "{}", out.text);
+    assert_eq!(reached(&sim, "POST", "/migrate"), 1);
+}
+
+#[tokio::test]
+async fn hidden_tools_are_unknown_and_dry_run_sends_nothing() {
+    let sim = sim().await;
+    let app = start(&sim, |r| {
+        r.tools = Some("Nodes,Tasks".into());
+        r.allow_delete = Some("false".into());
+    })
+    .await;
+    let err = app
+        .call_tool("pxcloud_get_vm", args(json!({"id": VM})), &NoClient)
+        .await
+        .expect_err("hidden");
+    assert_eq!(err, CallError::UnknownTool("pxcloud_get_vm".into()));
+    assert!(
+        app.list_tools(false)
+            .iter()
+            .all(|t| !t.name.starts_with("pxcloud_delete"))
+    );
+
+    let app = start(&sim, |_| {}).await;
+    let out = app
+        .call_tool(
+            "pxcloud_migrate_vm",
+            args(json!({"id": VM, "target_node": "pve2", "dry_run": true})),
+            &NoClient,
+        )
+        .await
+        .expect("known");
+    assert!(!out.is_error, "{}", out.text);
+    assert_eq!(out.structured["data"]["dry_run"], true);
+    assert_eq!(
+        out.structured["data"]["path_and_query"],
+        "/api/vms/cluster1%3Apve1%3A100/migrate"
+    );
+    assert_eq!(reached(&sim, "POST", "/migrate"), 0);
+}
+
+#[tokio::test]
+async fn audit_log_records_mutations_with_secrets_masked() {
+    let sim = sim().await;
+    let dir = std::env::temp_dir().join(format!("pxcloud-mcp-audit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("audit.jsonl");
+    let _ = std::fs::remove_file(&path);
+    let app = start(&sim, |r| r.audit_log = Some(path.clone())).await;
+    let accepting = Answering::new(Elicited::Accepted(Map::new()));
+    app.call_tool("pxcloud_get_vm", args(json!({"id": VM})), &accepting)
+        .await
+        .expect("known");
+    app.call_tool(
+        "pxcloud_migrate_vm",
+        args(json!({"id": VM, "target_node": "pve2", "online": true})),
+        &accepting,
+    )
+    .await
+    .expect("known");
+    let text = std::fs::read_to_string(&path).expect("audit log");
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "reads are not audited: {text}");
+    assert_eq!(lines[0]["tool"], "pxcloud_migrate_vm");
+    assert_eq!(lines[0]["status"], 200);
+    assert!(lines[0]["duration_ms"].is_u64());
+    assert!(!text.contains(pxcloud_sim::ADMIN_PASSWORD));
+}
+
+#[tokio::test]
+async fn dynamic_mode_applies_the_same_policy() {
+    let sim = sim().await;
+    let app = start(&sim, |r| r.tool_mode = Some("dynamic".into())).await;
+    let names: Vec<String> = app.list_tools(false).into_iter().map(|t| t.name).collect();
+    assert_eq!(
+        names,
+        [
+            "pxcloud_search_tools",
+            "pxcloud_describe_tool",
+            "pxcloud_invoke_tool",
+            "pxcloud_confirm_change",
+            "pxcloud_setup",
+            "pxcloud_wait_task"
+        ]
+    );
+    let found = app
+        .call_tool(
+            "pxcloud_search_tools",
+            args(json!({"query": "migrate"})),
+            &NoClient,
+        )
+        .await
+        .expect("known");
+    assert_eq!(found.structured["tools"][0]["name"], "pxcloud_migrate_vm");
+    let out = app
+        .call_tool(
+            "pxcloud_invoke_tool",
+            args(json!({"name": "pxcloud_migrate_vm", "arguments": {"id": VM, "target_node": "pve2"}})),
+            &NoClient,
+        )
+        .await
+        .expect("known");
+    assert!(
+        out.is_error && out.text.contains("confirmation_required"),
+        "{}",
+        out.text
+    );
+    assert_eq!(reached(&sim, "POST", "/migrate"), 0);
+    let err = app
+        .call_tool("pxcloud_migrate_vm", Map::new(), &NoClient)
+        .await
+        .expect_err("not listed");
+    assert!(matches!(err, CallError::UnknownTool(_)));
+}
