@@ -228,14 +228,21 @@ fn run_suite(
         .arg("--output-dir")
         .arg(results);
     let name = format!("conformance suite {}", suite.label);
-    let done = proc::run(&mut command, &name, timeout, Echo::Live)?;
+    // One "Results saved to DIR" line per scenario is noise; the xtask reads those folders.
+    let done = proc::run(
+        &mut command,
+        &name,
+        timeout,
+        Echo::LiveExcept("Results saved to "),
+    )?;
 
     let summary = report::parse_summary(&done.stdout);
     let failures = report::collect_failures(results);
     let mut problems = Vec::new();
     if done.status.is_none() {
+        let running = report::last_started_scenario(&done.stdout).unwrap_or("none yet");
         problems.push(format!(
-            "the suite was killed after the {} s timeout",
+            "the suite was killed after the {} s timeout (scenario running: {running})",
             timeout.as_secs()
         ));
     } else if !done.success() && summary.required_failures().is_empty() {

@@ -169,8 +169,8 @@ fn signal(name: &str, pids: &[u32]) {
 /// What to do with a child's output lines while it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Echo {
-    /// Print every line as it arrives (and keep it).
-    Live,
+    /// Print every line as it arrives, except those starting with this prefix; keep all.
+    LiveExcept(&'static str),
     /// Only keep it; the caller shows it when something went wrong.
     Quiet,
 }
@@ -290,7 +290,11 @@ pub(crate) fn run(
 }
 
 fn collect(echo: Echo, is_err: bool, line: &str, stdout: &mut String, stderr: &mut String) {
-    if echo == Echo::Live {
+    let show = match echo {
+        Echo::LiveExcept(prefix) => !line.starts_with(prefix),
+        Echo::Quiet => false,
+    };
+    if show {
         if is_err {
             eprintln!("{line}");
         } else {
@@ -481,7 +485,7 @@ mod tests {
     fn wait_for_port_sees_a_listener_and_a_dead_server() {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
         let port = listener.local_addr().unwrap().port();
-        let log = std::env::temp_dir().join("xtask-proc-test.log");
+        let log = std::env::temp_dir().join(format!("xtask-proc-test-{}.log", std::process::id()));
         std::fs::write(&log, "line one\nfatal: boom\n").unwrap();
 
         let mut alive = ChildGuard::spawn(Command::new("sleep").arg("30"), "sleeper").unwrap();
@@ -502,5 +506,6 @@ mod tests {
             text.contains("quitter exited") && text.contains("fatal: boom"),
             "{text}"
         );
+        std::fs::remove_file(&log).unwrap();
     }
 }

@@ -91,6 +91,17 @@ pub(crate) fn parse_summary(stdout: &str) -> Summary {
     summary
 }
 
+/// The scenario of the last `=== Running scenario: NAME ===` line: on a timeout, the one
+/// that hung.
+pub(crate) fn last_started_scenario(stdout: &str) -> Option<&str> {
+    stdout.lines().rev().find_map(|line| {
+        line.trim()
+            .strip_prefix("=== Running scenario: ")?
+            .strip_suffix(" ===")
+            .map(str::trim)
+    })
+}
+
 /// `✓ tools-list: 3 passed, 0 failed` (a `, K warnings` tail is tolerated).
 fn parse_scenario_line(line: &str) -> Option<Scenario> {
     let (ok, rest) = strip_mark(line)?;
@@ -305,6 +316,16 @@ Total: 3 passed, 1 failed
             assert!(summary.scenarios.is_empty(), "{text:?}");
             assert!(summary.total_line.is_none());
         }
+    }
+
+    #[test]
+    fn the_scenario_that_hung() {
+        let stdout = "=== Running scenario: ping ===\nok\n=== Running scenario: tools-call-with-progress ===\nRunning client scenario\n";
+        assert_eq!(
+            last_started_scenario(stdout),
+            Some("tools-call-with-progress")
+        );
+        assert_eq!(last_started_scenario(SUITE_01), None);
     }
 
     #[test]
