@@ -1,0 +1,448 @@
+//! The Streamable HTTP transport over real loopback sockets, with a minimal HTTP/1.1
+//! client so the test sees exactly what goes over the wire.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use mcp_protocol::http::{HttpConfig, HttpServer};
+use mcp_protocol::{Server, TransportError};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::support::{meta, server};
+
+struct Running {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), TransportError>>,
+}
+
+async fn start(server: Server, config: HttpConfig) -> Running {
+    let http = HttpServer::bind(
+        server,
+        HttpConfig {
+            bind: "127.0.0.1:0".parse().unwrap(),
+            ..config
+        },
+    )
+    .await
+    .unwrap();
+    let addr = http.local_addr().unwrap();
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(http.serve(async move {
+        let _ = rx.await;
+    }));
+    Running {
+        addr,
+        stop: Some(tx),
+        task,
+    }
+}
+
+struct Reply {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("body {:?}: {e}", self.body))
+    }
+
+    /// The `data:` payloads of an SSE body.
+    fn events(&self) -> Vec<Value> {
+        self.body
+            .lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .map(|d| serde_json::from_str(d).unwrap())
+            .collect()
+    }
+}
+
+async fn send(addr: SocketAddr, method: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let mut req = format!(
+        "{method} /mcp HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("host")) {
+        req.push_str(&format!("Host: {addr}\r\n"));
+    }
+    for (k, v) in headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str("\r\n");
+    req.push_str(body);
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut raw))
+        .await
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8(raw).unwrap();
+    let (head, rest) = text.split_once("\r\n\r\n").unwrap();
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers: Vec<(String, String)> = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_owned(), v.trim().to_owned()))
+        .collect();
+    let chunked = headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("transfer-encoding") && v.contains("chunked"));
+    let body = if chunked {
+        dechunk(rest)
+    } else {
+        rest.to_owned()
+    };
+    Reply {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn dechunk(mut s: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = s.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap();
+        if n == 0 {
+            break;
+        }
+        out.push_str(&rest[..n]);
+        s = &rest[n + 2..];
+    }
+    out
+}
+
+/// Request headers of one test case.
+type Headers = Vec<(&'static str, &'static str)>;
+
+const JSON: (&str, &str) = ("Content-Type", "application/json");
+const ACCEPT: (&str, &str) = ("Accept", "application/json, text/event-stream");
+
+fn rpc(id: i64, method: &str, params: Value) -> String {
+    json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()
+}
+
+async fn initialize(addr: SocketAddr) -> String {
+    let body = rpc(
+        1,
+        "initialize",
+        json!({"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}),
+    );
+    let r = send(addr, "POST", &[JSON, ACCEPT], &body).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["result"]["protocolVersion"], "2025-11-25");
+    r.header("mcp-session-id").expect("session id").to_owned()
+}
+
+#[tokio::test]
+async fn legacy_session_lifecycle() {
+    let (s, _) = server();
+    let run = start(s, HttpConfig::default()).await;
+    let sid = initialize(run.addr).await;
+    let session = ("Mcp-Session-Id", sid.as_str());
+    let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"}).to_string();
+    assert_eq!(
+        send(run.addr, "POST", &[JSON, ACCEPT, session], &note)
+            .await
+            .status,
+        202
+    );
+    let list = send(
+        run.addr,
+        "POST",
+        &[JSON, ACCEPT, session],
+        &rpc(2, "tools/list", json!({})),
+    )
+    .await;
+    assert_eq!(list.status, 200);
+    assert!(list.json()["result"]["tools"].is_array());
+    let cases: Vec<(Headers, &str, u16)> = vec![
+        (vec![JSON, ACCEPT], "POST", 400),
+        (vec![JSON, ACCEPT, ("Mcp-Session-Id", "nope")], "POST", 404),
+        (vec![ACCEPT], "GET", 405),
+        (vec![], "DELETE", 405),
+        (vec![("Mcp-Session-Id", "nope")], "DELETE", 404),
+    ];
+    for (headers, method, status) in cases {
+        let r = send(run.addr, method, &headers, &rpc(3, "tools/list", json!({}))).await;
+        assert_eq!(r.status, status, "{method} {headers:?}");
+    }
+    assert_eq!(send(run.addr, "DELETE", &[session], "").await.status, 200);
+    assert_eq!(
+        send(
+            run.addr,
+            "POST",
+            &[JSON, ACCEPT, session],
+            &rpc(4, "tools/list", json!({}))
+        )
+        .await
+        .status,
+        404
+    );
+}
+
+#[tokio::test]
+async fn stateless_requests_checks_and_streams() {
+    let (s, _) = server();
+    let run = start(s, HttpConfig::default()).await;
+    let call = |name: &str, extra: Value| {
+        let mut p = json!({"name": name, "arguments": {}, "_meta": meta(json!({}))});
+        if let Some(o) = extra.as_object() {
+            for (k, v) in o {
+                p["_meta"][k] = v.clone();
+            }
+        }
+        rpc(7, "tools/call", p)
+    };
+    let h = |name: &'static str| {
+        vec![
+            JSON,
+            ACCEPT,
+            ("MCP-Protocol-Version", "2026-07-28"),
+            ("Mcp-Method", "tools/call"),
+            ("Mcp-Name", name),
+        ]
+    };
+    let ok = send(run.addr, "POST", &h("echo"), &call("echo", json!({}))).await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.json()["result"]["resultType"], "complete");
+    assert!(
+        ok.header("mcp-session-id").is_none(),
+        "stateless: no session"
+    );
+
+    let cases: Vec<(Headers, String, u16, i64)> = vec![
+        (h("other"), call("echo", json!({})), 400, -32020),
+        (
+            vec![
+                JSON,
+                ACCEPT,
+                ("MCP-Protocol-Version", "2026-07-28"),
+                ("Mcp-Method", "tools/list"),
+                ("Mcp-Name", "echo"),
+            ],
+            call("echo", json!({})),
+            400,
+            -32020,
+        ),
+        (
+            vec![
+                JSON,
+                ACCEPT,
+                ("mcp-protocol-version", " 2026-07-28 "),
+                ("mcp-method", " tools/call "),
+                ("mcp-name", "echo"),
+            ],
+            call("echo", json!({})),
+            200,
+            0,
+        ),
+        (
+            vec![
+                JSON,
+                ACCEPT,
+                ("MCP-Protocol-Version", "2026-07-28"),
+                ("Mcp-Method", "server/discover"),
+            ],
+            rpc(8, "server/discover", json!({})),
+            400,
+            -32602,
+        ),
+        (
+            vec![
+                JSON,
+                ACCEPT,
+                ("MCP-Protocol-Version", "2026-07-28"),
+                ("Mcp-Method", "ping"),
+            ],
+            rpc(9, "ping", json!({"_meta": meta(json!({}))})),
+            404,
+            -32601,
+        ),
+    ];
+    for (headers, body, status, code) in cases {
+        let r = send(run.addr, "POST", &headers, &body).await;
+        assert_eq!(r.status, status, "{headers:?} {body}");
+        if code != 0 {
+            assert_eq!(r.json()["error"]["code"], code, "{headers:?} {body}");
+        }
+    }
+
+    let progress = send(
+        run.addr,
+        "POST",
+        &h("progress"),
+        &call("progress", json!({"progressToken": "tok"})),
+    )
+    .await;
+    assert_eq!(progress.status, 200);
+    assert_eq!(progress.header("content-type"), Some("text/event-stream"));
+    let events = progress.events();
+    let methods: Vec<&str> = events
+        .iter()
+        .map(|e| e["method"].as_str().unwrap_or("<response>"))
+        .collect();
+    assert_eq!(
+        methods,
+        vec![
+            "notifications/progress",
+            "notifications/progress",
+            "<response>"
+        ]
+    );
+    assert_eq!(events[2]["result"]["resultType"], "complete");
+}
+
+#[tokio::test]
+async fn host_origin_auth_and_body_cap() {
+    let (s, _) = server();
+    let run = start(
+        s,
+        HttpConfig {
+            max_body_bytes: 2048,
+            ..HttpConfig::default()
+        },
+    )
+    .await;
+    let body = rpc(
+        1,
+        "initialize",
+        json!({"protocolVersion": "2025-11-25", "capabilities": {}}),
+    );
+    let cases: Vec<(Headers, u16)> = vec![
+        (vec![JSON, ("Origin", "http://evil.example.com")], 403),
+        (vec![JSON, ("Host", "evil.example.com")], 403),
+        (
+            vec![
+                JSON,
+                ("Host", "localhost:9"),
+                ("Origin", "http://localhost:3000"),
+            ],
+            200,
+        ),
+        (
+            vec![JSON, ("Host", "[::1]:9"), ("Origin", "http://127.0.0.1")],
+            200,
+        ),
+        (vec![("Content-Type", "text/plain")], 415),
+    ];
+    for (headers, status) in cases {
+        assert_eq!(
+            send(run.addr, "POST", &headers, &body).await.status,
+            status,
+            "{headers:?}"
+        );
+    }
+    let huge = rpc(1, "ping", json!({"pad": "x".repeat(5000)}));
+    assert_eq!(send(run.addr, "POST", &[JSON], &huge).await.status, 413);
+
+    let (s, _) = server();
+    let secured = start(
+        s,
+        HttpConfig {
+            bearer_token: Some("s3cret".into()),
+            ..HttpConfig::default()
+        },
+    )
+    .await;
+    assert_eq!(send(secured.addr, "POST", &[JSON], &body).await.status, 401);
+    assert_eq!(
+        send(
+            secured.addr,
+            "POST",
+            &[JSON, ("Authorization", "Bearer wrong")],
+            &body
+        )
+        .await
+        .status,
+        401
+    );
+    assert_eq!(
+        send(
+            secured.addr,
+            "POST",
+            &[JSON, ("Authorization", "Bearer s3cret")],
+            &body
+        )
+        .await
+        .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn public_bind_requires_a_token_and_debug_hides_it() {
+    let (s, _) = server();
+    let config = HttpConfig {
+        bind: "0.0.0.0:0".parse().unwrap(),
+        ..HttpConfig::default()
+    };
+    assert!(matches!(
+        HttpServer::bind(s, config).await,
+        Err(TransportError::Config(_))
+    ));
+    let config = HttpConfig {
+        bearer_token: Some("hunter2".into()),
+        ..HttpConfig::default()
+    };
+    assert!(!format!("{config:?}").contains("hunter2"));
+}
+
+#[tokio::test]
+async fn graceful_shutdown_finishes_in_flight_requests() {
+    let (s, probe) = server();
+    let mut run = start(s, HttpConfig::default()).await;
+    let sid = initialize(run.addr).await;
+    let addr = run.addr;
+    let pending = tokio::spawn(async move {
+        let headers = [JSON, ACCEPT, ("Mcp-Session-Id", sid.as_str())];
+        send(
+            addr,
+            "POST",
+            &headers,
+            &rpc(
+                5,
+                "tools/call",
+                json!({"name": "slow", "arguments": {"ms": 200}}),
+            ),
+        )
+        .await
+    });
+    tokio::time::timeout(Duration::from_secs(5), probe.slow_started.notified())
+        .await
+        .unwrap();
+    let _ = run.stop.take().unwrap().send(());
+    let reply = pending.await.unwrap();
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.json()["result"]["content"][0]["text"], "slow done");
+    let served = tokio::time::timeout(Duration::from_secs(5), &mut run.task)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(served.is_ok());
+    assert!(
+        TcpStream::connect(run.addr).await.is_err(),
+        "no longer accepting"
+    );
+}
