@@ -31,7 +31,7 @@ pub fn is_secret_key(name: &str) -> bool {
     let normalized: String = name
         .chars()
         .filter(|c| !matches!(c, '_' | '-' | '.' | ' '))
-        .flat_map(char::to_lowercase)
+        .map(|c| c.to_ascii_lowercase())
         .collect();
     SECRET_FRAGMENTS.iter().any(|f| normalized.contains(f))
 }

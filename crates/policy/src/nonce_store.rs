@@ -1,6 +1,7 @@
 //! The record of consumed handle nonces that makes handles single use.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
 use std::fmt;
 use std::sync::Mutex;
 use std::time::SystemTime;
@@ -26,11 +27,18 @@ pub trait NonceStore: Send + Sync + fmt::Debug {
     ) -> Result<(), AlreadyUsed>;
 }
 
-/// An in-process [`NonceStore`]; forgets expired nonces as it goes, so memory stays bounded by
-/// the number of handles used within one TTL.
+/// An in-process [`NonceStore`]; forgets nonces once their handles expired, so memory stays
+/// bounded by the number of handles used within one TTL. Each call costs O(log n).
 #[derive(Debug, Default)]
 pub struct MemoryNonceStore {
-    used: Mutex<HashMap<String, SystemTime>>,
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    used: HashSet<String>,
+    /// The same nonces, soonest expiry first, so expired ones are dropped without a scan.
+    by_expiry: BinaryHeap<Reverse<(SystemTime, String)>>,
 }
 
 impl MemoryNonceStore {
@@ -41,15 +49,18 @@ impl MemoryNonceStore {
 
     /// How many nonces are remembered.
     pub fn len(&self) -> usize {
-        self.used
-            .lock()
-            .map(|m| m.len())
-            .unwrap_or_else(|p| p.into_inner().len())
+        self.lock().used.len()
     }
 
     /// Whether no nonce is remembered.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        // A poisoned lock only means another thread panicked while holding it; the sets are
+        // updated together below, so they are still consistent enough to keep refusing reuse.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -60,13 +71,21 @@ impl NonceStore for MemoryNonceStore {
         expires_at: SystemTime,
         now: SystemTime,
     ) -> Result<(), AlreadyUsed> {
-        // A poisoned lock only means another thread panicked mid-insert; the map is still valid.
-        let mut used = self.used.lock().unwrap_or_else(|p| p.into_inner());
-        used.retain(|_, exp| *exp > now);
-        if used.contains_key(nonce) {
+        let mut inner = self.lock();
+        while let Some(Reverse((exp, _))) = inner.by_expiry.peek() {
+            if *exp > now {
+                break;
+            }
+            if let Some(Reverse((_, old))) = inner.by_expiry.pop() {
+                inner.used.remove(&old);
+            }
+        }
+        if !inner.used.insert(nonce.to_owned()) {
             return Err(AlreadyUsed);
         }
-        used.insert(nonce.to_owned(), expires_at);
+        inner
+            .by_expiry
+            .push(Reverse((expires_at, nonce.to_owned())));
         Ok(())
     }
 }

@@ -155,3 +155,51 @@ fn keys_are_at_least_32_bytes_and_never_printed() {
     let dbg = format!("{k:?} {:?}", HandleSigner::new(k.clone()));
     assert!(!dbg.contains("secret") && !dbg.contains("0123"), "{dbg}");
 }
+
+/// Every single-character change and every truncation of a handle is refused, never accepted
+/// and never a panic: the signature covers every byte.
+#[test]
+fn every_mutation_of_a_handle_is_refused() {
+    let s = HandleSigner::new(key());
+    let args = obj(json!({"id": 5, "name": "web"}));
+    let h = s.mint(
+        Purpose::Approval,
+        "t",
+        &args,
+        at(T0),
+        Duration::from_secs(60),
+        Nonce([9; 16]),
+    );
+    let verify = |cand: &str| {
+        s.verify(cand, Purpose::Approval, "t", &args, at(T0))
+            .map(|_| ())
+    };
+    assert_eq!(verify(&h), Ok(()));
+    let alphabet = [
+        'A', 'B', 'E', 'Q', 'g', 'z', '0', '9', '-', '_', '.', '=', '+', '/', 'é',
+    ];
+    let chars: Vec<char> = h.chars().collect();
+    let mut tried = 0;
+    for i in 0..chars.len() {
+        for &c in &alphabet {
+            if c == chars[i] {
+                continue;
+            }
+            let mut m = chars.clone();
+            m[i] = c;
+            let cand: String = m.into_iter().collect();
+            let got = verify(&cand);
+            assert!(
+                matches!(got, Err(HandleError::Tampered | HandleError::Malformed)),
+                "position {i} -> {c:?}: {got:?}"
+            );
+            tried += 1;
+        }
+    }
+    for len in 0..h.len() {
+        assert!(verify(&h[..len]).is_err(), "truncated to {len}");
+    }
+    assert!(verify(&format!("{h}A")).is_err());
+    assert!(verify(&format!("{h}.A")).is_err());
+    assert!(tried > 1000);
+}
