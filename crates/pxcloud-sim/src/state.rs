@@ -117,6 +117,8 @@ pub(crate) struct Shared {
     pub(crate) task_step: Duration,
     pub(crate) task_steps: u32,
     pub(crate) spec: bytes::Bytes,
+    /// `http(s)://host:port` of this simulator, for URLs in answers.
+    pub(crate) base_url: String,
 }
 
 /// Cheap handle to [`Shared`], the axum state.

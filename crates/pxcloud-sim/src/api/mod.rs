@@ -1,13 +1,17 @@
 //! The HTTP surface: routes, their OpenAPI declarations, and helpers they share.
 
 mod auth;
+mod clusters;
 mod common;
+mod console;
 pub(crate) mod crud;
 mod infra;
+mod ipam;
 mod nodes;
 mod physical;
 mod power;
 mod snapshots;
+mod storage;
 mod tasks;
 mod vms;
 
@@ -27,6 +31,10 @@ use crate::state::AppState;
 #[derive(Debug, Default)]
 pub(crate) struct Extra {
     pub(crate) crud: crud::Collections,
+    pub(crate) volumes: Vec<storage::StorageVolume>,
+    pub(crate) console_shares: Vec<console::ConsoleShare>,
+    pub(crate) share_seq: u64,
+    pub(crate) ip_assignments: Vec<ipam::IpAssignment>,
 }
 
 impl Extra {
@@ -34,6 +42,7 @@ impl Extra {
         let mut extra = Extra::default();
         infra::seed(&mut extra.crud);
         physical::seed(&mut extra.crud);
+        ipam::seed(&mut extra);
         extra
     }
 }
@@ -48,6 +57,12 @@ fn areas() -> Vec<(utoipa::openapi::OpenApi, Router<AppState>)> {
         (snapshots::Doc::openapi(), snapshots::routes()),
         (nodes::Doc::openapi(), nodes::routes()),
         (tasks::Doc::openapi(), tasks::routes()),
+        (clusters::Doc::openapi(), clusters::routes()),
+        (storage::Doc::openapi(), storage::routes()),
+        (console::Doc::openapi(), console::routes()),
+        (ipam::pools::Doc::openapi(), ipam::pools::routes()),
+        (ipam::subnets::Doc::openapi(), ipam::subnets::routes()),
+        (ipam::Doc::openapi(), ipam::routes()),
         (infra::regions::Doc::openapi(), infra::regions::routes()),
         (
             infra::datacenters::Doc::openapi(),
@@ -130,6 +145,8 @@ impl Modify for BearerAuth {
         (name = "Regions", description = "Regions group datacenters"),
         (name = "Datacenters", description = "Datacenters and their infrastructure tree"),
         (name = "Cabinets", description = "Rack cabinets"),
+        (name = "IPAM", description = "IPv4 pools, subnets and address assignment"),
+        (name = "Console", description = "VNC, terminal and share links"),
         (name = "Physical Servers", description = "Bare metal: BMC/Redfish hardware and power"),
     )
 )]
