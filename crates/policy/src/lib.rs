@@ -12,6 +12,25 @@
 //!   short-lived handle bound to the tool and its exact arguments ([`Guard::approve`]).
 //! - Audit records ([`Guard::audit`]) and secret masking ([`mask_secrets`]).
 //!
+//! # How the server uses it
+//!
+//! - Start-up: build a [`PolicyConfig`], a [`SigningKey`] (32 random bytes, or a shared secret
+//!   across replicas) and a [`NonceStore`]; report [`Guard::unknown_tags`].
+//! - `tools/list`: [`Guard::visible_tools`]; for each, [`Guard::input_schema`] (depends on
+//!   whether the client can elicit) and [`Guard::annotations`].
+//! - `tools/call`: [`Guard::lookup`] (a hidden tool is an unknown tool), then
+//!   [`Guard::check`] with the arguments as received, and on the [`Verdict`]:
+//!   - `Allow { args }`: send `tool.request(args)`; the control arguments are already removed.
+//!   - `NeedsElicitation(req)`: ask the user `req.message` (legacy `elicitation/create` or a
+//!     2026 `input_required` round trip), then [`Guard::after_elicitation`].
+//!   - `NeedsConfirmation(c)`: return `c.text` / `c.structured` as the tool result.
+//!   - `DryRun(plan)`: return `plan.to_value()`; nothing is sent.
+//!   - `Deny(d)`: return `d.message` as an error result.
+//! - `pxcloud_confirm_change`: [`Guard::approval_request`] shows the exact call; when the user
+//!   approves, [`Guard::approve`] returns the single-use handle the retry must carry.
+//! - Audit: [`Guard::audit`] for every call, [`AuditRecord::with_outcome`] once it ran,
+//!   [`AuditRecord::to_json_line`] to the log.
+//!
 //! ```
 //! use std::sync::Arc;
 //! use std::time::{Duration, UNIX_EPOCH};

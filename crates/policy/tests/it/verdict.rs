@@ -347,3 +347,37 @@ fn pending_handles_are_single_use_and_never_approvals() {
         Some(DenialKind::HandleReused)
     );
 }
+
+#[test]
+fn guard_is_shareable_across_tasks() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<policy::Guard>();
+    shareable::<Verdict>();
+}
+
+#[test]
+fn no_verdict_prints_a_secret() {
+    let cat = catalog();
+    let g = guard(PolicyConfig::default());
+    let secret = obj(json!({"id": 1, "name": "n", "password": "hunter2"}));
+    let mut dry = secret.clone();
+    dry.insert("dry_run".into(), json!(true));
+    let cases = [
+        (
+            "user_create",
+            obj(json!({"name": "n", "password": "hunter2"})),
+            false,
+        ),
+        ("vm_power", secret.clone(), false),
+        ("vm_power", secret, true),
+        ("vm_power", dry, false),
+    ];
+    for (id, args, can_elicit) in cases {
+        let v = g.check(tool(&cat, id), &args, &ctx(can_elicit, T0));
+        let shown = format!("{v:?} {v}");
+        assert!(!shown.contains("hunter2"), "{id}: {shown}");
+        if let Verdict::NeedsConfirmation(c) = &v {
+            assert!(!c.text.contains("hunter2") && !c.structured.to_string().contains("hunter2"));
+        }
+    }
+}
