@@ -26,6 +26,40 @@ pub(crate) struct Seen {
 
 type Handler = dyn Fn(Seen, usize) -> http::Response<Full<Bytes>> + Send + Sync;
 
+/// A body that does not announce its length, so hyper sends it chunked.
+struct Chunked(Option<Bytes>);
+
+impl hyper::body::Body for Chunked {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Infallible>>> {
+        std::task::Poll::Ready(self.0.take().map(|b| Ok(hyper::body::Frame::data(b))))
+    }
+}
+
+/// Answers carrying this header are sent chunked, without `Content-Length`.
+pub(crate) const CHUNKED: &str = "x-test-chunked";
+
+type AnyBody = http_body_util::Either<Full<Bytes>, Chunked>;
+
+async fn into_any(response: http::Response<Full<Bytes>>) -> http::Response<AnyBody> {
+    let (parts, body) = response.into_parts();
+    if parts.headers.contains_key(CHUNKED) {
+        let bytes = body
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        http::Response::from_parts(parts, http_body_util::Either::Right(Chunked(Some(bytes))))
+    } else {
+        http::Response::from_parts(parts, http_body_util::Either::Left(body))
+    }
+}
+
 /// A running server; dropped with the test's runtime.
 pub(crate) struct LocalServer {
     pub(crate) addr: SocketAddr,
@@ -79,7 +113,7 @@ impl LocalServer {
                             if !delay.is_zero() {
                                 tokio::time::sleep(delay).await;
                             }
-                            Ok::<_, Infallible>(response)
+                            Ok::<_, Infallible>(into_any(response).await)
                         }
                     });
                     let _ = Builder::new(TokioExecutor::new())

@@ -204,3 +204,27 @@ async fn random_errors_still_never_repeat_a_post() {
     }
     assert_eq!(entries_for(&sim, "POST", START).len(), posts);
 }
+
+#[tokio::test]
+async fn retry_budget_caps_retries_under_sustained_failure() {
+    let sim = sim_http().await;
+    let mut config = config_for(&sim);
+    config.retry.base_delay = Duration::from_millis(1);
+    config.retry.max_delay = Duration::from_millis(2);
+    // No share of traffic for retries, one retry per second as reserve over one second.
+    config.retry.budget_percent = 0.0;
+    config.retry.budget_min_per_sec = 1;
+    config.retry.budget_ttl = Duration::from_secs(1);
+    let client = Client::new(config).unwrap();
+    client.login().await.unwrap();
+    sim.log().clear();
+    sim.faults().fail_next(1000, 503);
+    for _ in 0..10 {
+        let r = client.send(ApiRequest::get("/api/vms")).await.unwrap();
+        assert_eq!(r.status, 503);
+    }
+    let sent = entries_for(&sim, "GET", "/api/vms").len();
+    // Without a budget: 10 calls × 4 attempts = 40 requests.
+    assert!(sent <= 12, "{sent} requests for 10 calls");
+    assert!(client.stats().retries <= 2, "{:?}", client.stats());
+}

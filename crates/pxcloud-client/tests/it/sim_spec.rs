@@ -78,3 +78,14 @@ async fn spec_not_json_and_not_openapi() {
     assert_eq!(e.kind(), ErrorKind::NotOpenApi, "{e}");
     assert!(e.to_string().contains("PXCLOUD_URL"), "{e}");
 }
+
+#[tokio::test]
+async fn spec_tls_failure() {
+    let sim = sim_https().await;
+    let mut config = config_for(&sim);
+    config.tls = pxcloud_client::TlsTrust::System;
+    let e = Client::new(config).unwrap().fetch_spec().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
+    assert!(e.to_string().contains("PXCLOUD_TLS_FINGERPRINT="), "{e}");
+    assert_eq!(e.fingerprint(), sim.fingerprint_sha256().as_deref());
+}

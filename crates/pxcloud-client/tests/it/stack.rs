@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use pxcloud_client::{ApiRequest, Auth, Client, ClientConfig, ErrorKind, Secret};
 
-use crate::local::{LocalServer, json};
+use crate::local::{CHUNKED, LocalServer, json};
 
 const PASSWORD: &str = "s3cret-pass-word";
 
@@ -41,6 +41,11 @@ async fn pxcloud_like() -> (LocalServer, Arc<AtomicUsize>) {
         }
         match seen.path.as_str() {
             "/big" => json(200, &format!("\"{}\"", "x".repeat(4096))),
+            "/big-chunked" => {
+                let mut r = json(200, &format!("\"{}\"", "x".repeat(4096)));
+                r.headers_mut().insert(CHUNKED, http::HeaderValue::from_static("1"));
+                r
+            }
             "/html" => json(200, "<html>oops</html>"),
             _ => json(200, r#"{"ok":true}"#),
         }
@@ -57,7 +62,17 @@ async fn size_cap_is_enforced_while_reading() {
     let client = Client::new(c).unwrap();
     let e = client.send(ApiRequest::get("/big")).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::TooLarge, "{e}");
-    assert!(e.to_string().contains("1024"), "{e}");
+    assert!(e.to_string().contains("declares 4098 bytes"), "{e}");
+    // Without Content-Length the cap is enforced while the body streams in.
+    let e = client
+        .send(ApiRequest::get("/big-chunked"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::TooLarge, "{e}");
+    assert!(
+        e.to_string().contains("exceeds the cap of 1024 bytes"),
+        "{e}"
+    );
     let ok = client.send(ApiRequest::get("/small")).await.unwrap();
     assert_eq!(ok.json().unwrap()["ok"], true);
 }
