@@ -244,6 +244,7 @@ fn render_text(
     hints: &[String],
     data: &Value,
 ) -> String {
+    let title = title.trim_end_matches('.');
     let mut text = format!("{title}: {outcome}\n{summary}");
     if !hints.is_empty() {
         text.push_str("\nHints: ");
@@ -280,6 +281,13 @@ fn summarize(value: &Value, truncated: Option<&Truncation>) -> String {
         (Value::Null, _) => "No payload returned.".to_owned(),
         (Value::Array(items), None) => format!("Returned {} item(s).", items.len()),
         (Value::Object(map), _) if map.is_empty() => "Returned an empty object.".to_owned(),
+        (Value::Object(map), _) if page_items(map).is_some() => match page_items(map) {
+            Some((n, Some(total))) if total as usize > n => {
+                format!("Returned {n} item(s) of {total}; use the pagination parameters for more.")
+            }
+            Some((n, _)) => format!("Returned {n} item(s)."),
+            None => String::new(),
+        },
         (Value::Object(map), _) => {
             let keys: Vec<&str> = map.keys().map(String::as_str).take(6).collect();
             let more = if map.len() > 6 { ", ..." } else { "" };
@@ -410,9 +418,25 @@ pub fn recovery_hints(tool: ToolFacts<'_>, failure: &Failure) -> Vec<String> {
 }
 
 /// Keeps only `fields` (dotted paths allowed) of an object, or of each object in an array.
+///
+/// A page object (`{items: [...], total: 42}`) whose top level has none of the fields is
+/// projected inside: its list members are projected item by item and its other members
+/// (totals, cursors) are kept, so pagination stays visible.
 pub fn project(value: &Value, fields: &[String]) -> Value {
     match value {
         Value::Array(items) => Value::Array(items.iter().map(|v| project(v, fields)).collect()),
+        Value::Object(map) if is_page(map, fields) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let v = if is_object_list(v) {
+                        project(v, fields)
+                    } else {
+                        v.clone()
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
         Value::Object(map) => {
             let mut out = Map::new();
             for field in fields {
@@ -440,6 +464,31 @@ pub fn project(value: &Value, fields: &[String]) -> Value {
         }
         other => other.clone(),
     }
+}
+
+fn is_object_list(v: &Value) -> bool {
+    v.as_array()
+        .is_some_and(|a| !a.is_empty() && a.iter().all(Value::is_object))
+}
+
+fn is_page(map: &Map<String, Value>, fields: &[String]) -> bool {
+    let heads = || {
+        fields
+            .iter()
+            .map(|f| f.split('.').next().unwrap_or_default())
+    };
+    map.values().any(is_object_list) && !heads().any(|h| map.contains_key(h))
+}
+
+/// The list inside a page object (`items`, `data`, `results`…) and the total, if any.
+fn page_items(map: &Map<String, Value>) -> Option<(usize, Option<u64>)> {
+    let items = ["items", "data", "results", "entries"]
+        .iter()
+        .find_map(|k| map.get(*k)?.as_array())?;
+    let total = ["total", "total_count", "count"]
+        .iter()
+        .find_map(|k| map.get(*k)?.as_u64());
+    Some((items.len(), total))
 }
 
 /// How a result was cut to fit the budget.

@@ -6,8 +6,11 @@
 #![deny(missing_docs)]
 
 pub mod app;
+pub mod check;
 pub mod cli;
 pub mod config;
 pub mod envelope;
 pub mod guides;
 pub mod prompts;
+pub mod run;
+pub mod serve;

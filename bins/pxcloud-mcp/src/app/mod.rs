@@ -197,6 +197,35 @@ fn catalog_entry(guard: &Guard, tool: &Tool, can_elicit: bool) -> ToolEntry {
     }
 }
 
+/// Lists what `config` would expose from `catalog`, without PXCloud: `(operations, exposed
+/// catalog tools, document warnings)`.
+pub fn offline_listing(config: &Config, catalog: Catalog) -> anyhow::Result<(usize, usize, usize)> {
+    let (total, warnings) = (catalog.len(), catalog.warnings().len());
+    let state = CatalogState::build(catalog, &offline_guard(config)?, ToolMode::Full);
+    Ok((total, state.visible.len(), warnings))
+}
+
+/// The `tools/list` entries `config` would expose from `catalog`, without PXCloud.
+pub fn offline_tools(
+    config: &Config,
+    catalog: Catalog,
+    can_elicit: bool,
+) -> anyhow::Result<Vec<ToolEntry>> {
+    let state = CatalogState::build(catalog, &offline_guard(config)?, config.tool_mode);
+    Ok(state.listing[usize::from(can_elicit)].clone())
+}
+
+fn offline_guard(config: &Config) -> anyhow::Result<Guard> {
+    let key = SigningKey::from_bytes(&rand::random::<[u8; 32]>())
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let guard = Guard::new(
+        config.policy.clone(),
+        key,
+        Arc::new(MemoryNonceStore::new()),
+    );
+    Ok(guard)
+}
+
 /// The running application.
 #[derive(Debug, Clone)]
 pub struct App {

@@ -240,3 +240,18 @@ fn fields_project_arrays_and_nested_paths() {
         json!([{"id": "a", "config": {"cpu": 2}}, {"id": "b", "config": {"cpu": 8}}])
     );
 }
+
+#[test]
+fn pages_are_projected_inside_and_summarized_with_their_total() {
+    let page = json!({"items": [{"id": "a", "name": "web", "cpu": 3}, {"id": "b", "name": "db", "cpu": 9}], "total": 40, "offset": 0});
+    let fields = ["id".to_owned()];
+    assert_eq!(
+        envelope::project(&page, &fields),
+        json!({"items": [{"id": "a"}, {"id": "b"}], "total": 40, "offset": 0})
+    );
+    let out = envelope::success(LIST, 200, page, &shape(4096));
+    assert_eq!(
+        out.structured["summary"],
+        "Returned 2 item(s) of 40; use the pagination parameters for more."
+    );
+}
