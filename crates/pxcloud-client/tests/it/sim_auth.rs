@@ -69,11 +69,12 @@ async fn post_refused_with_401_is_repeated_once_after_login() {
 #[tokio::test]
 async fn token_renewed_before_it_expires() {
     let sim = sim_http().await;
-    sim.faults().set_token_ttl(Duration::from_secs(2));
+    sim.faults().set_token_ttl(Duration::from_secs(4));
     let client = client_for(&sim);
     client.login().await.unwrap();
-    // Inside the last fifth of the token's life: the client renews before sending.
-    tokio::time::sleep(Duration::from_millis(1700)).await;
+    // Inside the last fifth of the token's life (expiry comes in whole seconds, rounded
+    // up, so the client renews from 2.4 s to 3.2 s at the latest), still before it expires.
+    tokio::time::sleep(Duration::from_millis(3300)).await;
     let r = client.send(ApiRequest::get("/api/vms")).await.unwrap();
     assert_eq!(r.status, 200);
     assert_eq!(sim.log().count("POST", LOGIN), 2);
