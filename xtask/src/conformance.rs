@@ -25,6 +25,11 @@ use report::Summary;
 /// The npm package of the suite.
 const PACKAGE: &str = "@modelcontextprotocol/conformance";
 
+/// Suite output lines kept but not echoed: per scenario, "Running client scenario …" repeats
+/// the `=== Running scenario` header and "Results saved to DIR" names the folders the xtask
+/// reads itself.
+const QUIET_LINES: &[&str] = &["Running client scenario ", "Results saved to "];
+
 /// One way of running the suite.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Suite {
@@ -228,13 +233,7 @@ fn run_suite(
         .arg("--output-dir")
         .arg(results);
     let name = format!("conformance suite {}", suite.label);
-    // One "Results saved to DIR" line per scenario is noise; the xtask reads those folders.
-    let done = proc::run(
-        &mut command,
-        &name,
-        timeout,
-        Echo::LiveExcept("Results saved to "),
-    )?;
+    let done = proc::run(&mut command, &name, timeout, Echo::LiveExcept(QUIET_LINES))?;
 
     let summary = report::parse_summary(&done.stdout);
     let failures = report::collect_failures(results);

@@ -169,8 +169,9 @@ fn signal(name: &str, pids: &[u32]) {
 /// What to do with a child's output lines while it runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Echo {
-    /// Print every line as it arrives, except those starting with this prefix; keep all.
-    LiveExcept(&'static str),
+    /// Print every line as it arrives, except those starting with one of these prefixes;
+    /// keep all.
+    LiveExcept(&'static [&'static str]),
     /// Only keep it; the caller shows it when something went wrong.
     Quiet,
 }
@@ -291,7 +292,7 @@ pub(crate) fn run(
 
 fn collect(echo: Echo, is_err: bool, line: &str, stdout: &mut String, stderr: &mut String) {
     let show = match echo {
-        Echo::LiveExcept(prefix) => !line.starts_with(prefix),
+        Echo::LiveExcept(hidden) => !hidden.iter().any(|prefix| line.starts_with(prefix)),
         Echo::Quiet => false,
     };
     if show {
