@@ -3,6 +3,7 @@
 
 mod common;
 mod local;
+mod log_lines;
 mod parsers;
 mod sim_auth;
 mod sim_retry;
