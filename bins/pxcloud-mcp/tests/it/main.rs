@@ -4,4 +4,5 @@ mod app;
 mod cli;
 mod config;
 mod envelope;
+mod mcp;
 mod prompts;
