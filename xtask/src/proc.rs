@@ -403,6 +403,19 @@ mod tests {
     }
 
     #[test]
+    fn hidden_lines_are_still_kept() {
+        let mut command = Command::new("sh");
+        command.args([
+            "-c",
+            "echo shown; echo 'Results saved to /x'; echo also shown",
+        ]);
+        let echo = Echo::LiveExcept(&["Results saved to "]);
+        let done = run(&mut command, "sh", Duration::from_secs(20), echo).unwrap();
+        assert_eq!(done.stdout, "shown\nResults saved to /x\nalso shown\n");
+        assert!(done.success());
+    }
+
+    #[test]
     fn run_kills_at_the_deadline() {
         let mut command = Command::new("sh");
         command.args(["-c", "echo started; exec sleep 30"]);
