@@ -434,12 +434,21 @@ impl<'a> Builder<'a> {
         }) = body
         {
             defs.extend(converted.defs.iter().cloned());
-            match flattenable(&converted.schema) {
-                Some((body_props, body_req)) => {
+            let flat = flattenable(&converted.schema);
+            let Converted {
+                schema: body_schema,
+                ..
+            } = converted;
+            match (flat, body_schema) {
+                (Some(body_req), Value::Object(mut body_map)) => {
+                    let body_props = match body_map.remove("properties") {
+                        Some(Value::Object(p)) => p,
+                        _ => Map::new(),
+                    };
                     let mut pairs = Vec::new();
                     for (prop, schema) in body_props {
-                        let arg = if used.contains(prop) {
-                            self.unique_arg(prop, "body", &mut used, op_ptr)
+                        let arg = if used.contains(&prop) {
+                            self.unique_arg(&prop, "body", &mut used, op_ptr)
                         } else {
                             used.insert(prop.clone());
                             prop.clone()
@@ -447,19 +456,18 @@ impl<'a> Builder<'a> {
                         if body_required && body_req.contains(&prop) {
                             required.push(arg.clone());
                         }
-                        props.insert(arg.clone(), schema.clone());
-                        pairs.push((arg, prop.clone()));
+                        props.insert(arg.clone(), schema);
+                        pairs.push((arg, prop));
                     }
                     body_binding = BodyBinding::Flat(pairs);
                 }
-                None => {
+                (_, mut schema) => {
                     let arg = if used.contains("body") {
                         self.unique_arg("request_body", "body", &mut used, op_ptr)
                     } else {
                         used.insert("body".to_owned());
                         "body".to_owned()
                     };
-                    let mut schema = converted.schema.clone();
                     if let (Value::Object(s), Some(d)) = (&mut schema, body_description) {
                         s.entry("description").or_insert(Value::from(d));
                     }
@@ -847,7 +855,7 @@ fn raw_body_schema(kind: BodyKind, content_type: &str) -> Converted {
 
 /// The properties and required names of a body that can be flattened to the top level:
 /// a plain object schema with named properties and no composition at its root.
-fn flattenable(schema: &Value) -> Option<(&Map<String, Value>, Vec<&String>)> {
+fn flattenable(schema: &Value) -> Option<Vec<String>> {
     let map = schema.as_object()?;
     let objectish = match map.get("type") {
         Some(Value::String(t)) => t == "object",
@@ -869,12 +877,13 @@ fn flattenable(schema: &Value) -> Option<(&Map<String, Value>, Vec<&String>)> {
     if !objectish || composed || props.is_empty() {
         return None;
     }
-    let required: Vec<&String> = match map.get("required") {
+    let required: Vec<String> = match map.get("required") {
         Some(Value::Array(list)) => props
             .keys()
             .filter(|k| list.iter().any(|r| r.as_str() == Some(k.as_str())))
+            .cloned()
             .collect(),
         _ => Vec::new(),
     };
-    Some((props, required))
+    Some(required)
 }

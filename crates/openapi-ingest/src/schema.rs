@@ -21,8 +21,16 @@ use crate::warnings::Warnings;
 pub(crate) const MAX_LOCAL_DEPTH: usize = 64;
 /// Converter depth after which references stop being inlined and go to `$defs`.
 const INLINE_DEPTH: usize = 48;
-/// Referenced schemas bigger than this many schema nodes go to `$defs` instead of being copied.
-const INLINE_LIMIT: usize = 1_000;
+/// A schema inlines referenced schemas until it holds this many schema nodes; further
+/// references go to `$defs` instead of being copied.
+const INLINE_LIMIT: usize = 500;
+/// The same for output schemas, which only describe results and cost a model tokens.
+const OUTPUT_INLINE_LIMIT: usize = 250;
+/// `$defs` of one input schema stop growing at this many schema nodes (the rest become `{}`).
+const INPUT_DEFS_BUDGET: usize = 10_000;
+/// `$defs` of one output schema stop growing at this many schema nodes (the rest become `{}`):
+/// output schemas only describe results, and a model pays for every token of them.
+const OUTPUT_DEFS_BUDGET: usize = 500;
 
 /// Which way data flows through a schema: `readOnly` members are left out of inputs,
 /// `writeOnly` members out of outputs.
@@ -63,6 +71,10 @@ pub(crate) struct Converter<'a> {
     depth: usize,
     local_depth: usize,
     collectors: Vec<BTreeSet<String>>,
+    /// Resolved `$ref` strings.
+    targets: HashMap<String, Target>,
+    /// Nodes inlined so far into each schema being converted (parallel to `collectors`).
+    inlined: Vec<usize>,
 }
 
 const ANNOTATIONS: [&str; 7] = [
@@ -91,6 +103,8 @@ impl<'a> Converter<'a> {
             depth: 0,
             local_depth: 0,
             collectors: Vec::new(),
+            inlined: Vec::new(),
+            targets: HashMap::new(),
         }
     }
 
@@ -103,12 +117,14 @@ impl<'a> Converter<'a> {
         warnings: &mut Warnings,
     ) -> Converted {
         self.collectors.push(BTreeSet::new());
+        self.inlined.push(0);
         let saved_local = self.local_depth;
         self.local_depth = 0;
         let mut ptr = pointer.to_owned();
         let (schema, size) = self.convert(schema, &mut ptr, dir, warnings);
         self.local_depth = saved_local;
         let defs = self.collectors.pop().unwrap_or_default();
+        self.inlined.pop();
         Converted { schema, defs, size }
     }
 
@@ -122,11 +138,27 @@ impl<'a> Converter<'a> {
         let mut done: BTreeSet<String> = BTreeSet::new();
         let mut todo: Vec<String> = roots.iter().rev().cloned().collect();
         let mut entries: Vec<(String, Value)> = Vec::new();
+        let budget = match dir {
+            Direction::Input => INPUT_DEFS_BUDGET,
+            Direction::Output => OUTPUT_DEFS_BUDGET,
+        };
+        let mut spent = 0;
         while let Some(pointer) = todo.pop() {
             if !done.insert(pointer.clone()) {
                 continue;
             }
             let converted = self.component(&pointer, dir, warnings);
+            if spent + converted.size > budget {
+                warnings.push(
+                    &pointer,
+                    WarningKind::SizeLimit,
+                    "schema left out of a tool's $defs (size limit); it accepts any value there",
+                );
+                let cut = json!({"description": "Schema omitted (size limit)."});
+                entries.push((self.def_name(&pointer), cut));
+                continue;
+            }
+            spent += converted.size;
             for d in converted.defs.iter().rev() {
                 if !done.contains(d) {
                     todo.push(d.clone());
@@ -216,8 +248,16 @@ impl<'a> Converter<'a> {
             return (self.note_def(pointer), 1);
         }
         let converted = self.component(pointer, dir, warnings);
-        if converted.size > INLINE_LIMIT {
+        let used = self.inlined.last().copied().unwrap_or(0);
+        let limit = match dir {
+            Direction::Input => INLINE_LIMIT,
+            Direction::Output => OUTPUT_INLINE_LIMIT,
+        };
+        if used + converted.size > limit {
             return (self.note_def(pointer), 1);
+        }
+        if let Some(u) = self.inlined.last_mut() {
+            *u += converted.size;
         }
         if let Some(c) = self.collectors.last_mut() {
             c.extend(converted.defs.iter().cloned());
@@ -284,7 +324,15 @@ impl<'a> Converter<'a> {
         dir: Direction,
         warnings: &mut Warnings,
     ) -> (Value, usize) {
-        match self.resolver.target(reference) {
+        let target = match self.targets.get(reference) {
+            Some(t) => t.clone(),
+            None => {
+                let t = self.resolver.target(reference);
+                self.targets.insert(reference.to_owned(), t.clone());
+                t
+            }
+        };
+        match target {
             Target::Local(pointer) => self.reference(&pointer, dir, warnings),
             Target::External => {
                 warnings.push(
@@ -731,86 +779,101 @@ fn merge_all_of(out: &mut Map<String, Value>) {
     let Some(Value::Array(members)) = out.remove("allOf") else {
         return;
     };
-    let mut merged = out.clone();
-    let mut ok = true;
-    for member in &members {
-        match member {
-            Value::Bool(true) => continue,
-            Value::Object(m) => {
-                if !merge_into(&mut merged, m) {
-                    ok = false;
-                    break;
+    if !can_merge(out, &members) {
+        out.insert("allOf".into(), Value::Array(members));
+        return;
+    }
+    for member in members {
+        let Value::Object(member) = member else {
+            continue;
+        };
+        for (k, v) in member {
+            match (k.as_str(), v) {
+                ("properties", Value::Object(props)) => {
+                    if let Value::Object(target) = out
+                        .entry("properties")
+                        .or_insert_with(|| Value::Object(Map::new()))
+                    {
+                        for (name, schema) in props {
+                            target.entry(name).or_insert(schema);
+                        }
+                    }
                 }
-            }
-            _ => {
-                ok = false;
-                break;
+                ("required", Value::Array(list)) => {
+                    if let Value::Array(target) = out
+                        .entry("required")
+                        .or_insert_with(|| Value::Array(Vec::new()))
+                    {
+                        for name in list {
+                            if !target.contains(&name) {
+                                target.push(name);
+                            }
+                        }
+                    }
+                }
+                (_, v) => {
+                    out.entry(k).or_insert(v);
+                }
             }
         }
     }
-    if ok {
-        *out = merged;
-    } else {
-        out.insert("allOf".into(), Value::Array(members));
-    }
 }
 
-/// Merges one `allOf` member into `base`; `false` when they conflict.
-fn merge_into(base: &mut Map<String, Value>, member: &Map<String, Value>) -> bool {
-    // A `$ref` member stays a `$ref`: merging would lose what it points at.
-    if member.contains_key("$ref") {
-        return false;
-    }
-    for (k, v) in member {
-        match k.as_str() {
-            "properties" => {
-                let Some(props) = v.as_object() else {
-                    return false;
-                };
-                let target = base
-                    .entry("properties")
-                    .or_insert_with(|| Value::Object(Map::new()));
-                let Some(target) = target.as_object_mut() else {
-                    return false;
-                };
-                for (name, schema) in props {
-                    if let Some(existing) = target.get(name) {
-                        if existing != schema {
+/// `true` when the `allOf` members can be folded into `base` without changing meaning much:
+/// no `$ref` members, no two different values for one keyword or one property.
+fn can_merge(base: &Map<String, Value>, members: &[Value]) -> bool {
+    type Seen<'v> = HashMap<&'v str, &'v Value>;
+    fn visit<'v>(m: &'v Map<String, Value>, seen: &mut Seen<'v>, props: &mut Seen<'v>) -> bool {
+        for (k, v) in m {
+            match k.as_str() {
+                "$ref" => return false,
+                "properties" => {
+                    let Some(p) = v.as_object() else {
+                        return false;
+                    };
+                    for (name, schema) in p {
+                        if let Some(existing) = props.get(name.as_str()) {
+                            if *existing != schema {
+                                return false;
+                            }
+                        } else {
+                            props.insert(name.as_str(), schema);
+                        }
+                    }
+                }
+                "required" => {
+                    if !v.is_array() {
+                        return false;
+                    }
+                }
+                key if ANNOTATIONS.contains(&key) => {}
+                key => {
+                    if let Some(existing) = seen.get(key) {
+                        if *existing != v {
                             return false;
                         }
                     } else {
-                        target.insert(name.clone(), schema.clone());
+                        seen.insert(key, v);
                     }
                 }
             }
-            "required" => {
-                let Some(list) = v.as_array() else {
+        }
+        true
+    }
+    let mut seen: Seen<'_> = HashMap::new();
+    let mut props: Seen<'_> = HashMap::new();
+    if !visit(base, &mut seen, &mut props) {
+        return false;
+    }
+    for member in members {
+        match member {
+            Value::Bool(true) => {}
+            Value::Object(m) => {
+                if !visit(m, &mut seen, &mut props) {
                     return false;
-                };
-                let target = base
-                    .entry("required")
-                    .or_insert_with(|| Value::Array(Vec::new()));
-                let Some(target) = target.as_array_mut() else {
-                    return false;
-                };
-                for name in list {
-                    if !target.contains(name) {
-                        target.push(name.clone());
-                    }
                 }
             }
-            key if ANNOTATIONS.contains(&key) => {
-                if !base.contains_key(key) {
-                    base.insert(k.clone(), v.clone());
-                }
-            }
-            _ => match base.get(k) {
-                None => {
-                    base.insert(k.clone(), v.clone());
-                }
-                Some(existing) if existing == v => {}
-                Some(_) => return false,
-            },
+            _ => return false,
         }
     }
     true

@@ -163,6 +163,16 @@ impl Tool {
             .is_some()
     }
 
+    /// `true` when there is an output schema and it compiles into a validator.
+    pub fn output_validator_compiles(&self) -> bool {
+        let Some(schema) = self.output_schema.as_ref() else {
+            return false;
+        };
+        self.output_validator
+            .get_or_init(|| validate::compile(schema))
+            .is_some()
+    }
+
     /// Validates the arguments and builds the HTTP request.
     pub fn request(&self, args: &Map<String, Value>) -> Result<HttpRequest, ArgError> {
         self.validate(args)?;

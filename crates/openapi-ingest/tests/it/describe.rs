@@ -1,0 +1,54 @@
+//! Descriptions: summary, description, deprecation and tags without repeats.
+
+use serde_json::json;
+
+use crate::support::{doc30, ingest};
+
+fn description_of(op: serde_json::Value) -> String {
+    let mut op = op;
+    op["responses"] = json!({"204": {"description": "ok"}});
+    let c = ingest(&doc30("/x", json!({ "get": op })));
+    c.tools()[0].description().to_owned()
+}
+
+#[test]
+fn summary_description_tags_and_deprecation() {
+    let cases = [
+        (
+            json!({"summary": "List pets", "description": "Returns all pets.\nAI hint: page with `limit`.", "tags": ["pets"]}),
+            "List pets.\n\nReturns all pets.\nAI hint: page with `limit`.\n\nTags: pets.",
+        ),
+        (
+            json!({"summary": "Add a new pet to the store.", "description": "Add a new pet to the store."}),
+            "Add a new pet to the store.",
+        ),
+        (
+            json!({"summary": "Get board", "description": "Get board.\nMore text.", "deprecated": true}),
+            "Get board.\nMore text.\n\nDeprecated: avoid this operation unless nothing else works.",
+        ),
+        (json!({}), "GET /x."),
+    ];
+    for (op, expected) in cases {
+        assert_eq!(description_of(op.clone()), expected, "{op}");
+    }
+}
+
+#[test]
+fn title_is_the_summary_and_parameter_descriptions_stay_on_parameters() {
+    let c = ingest(&doc30(
+        "/x",
+        json!({"get": {
+            "summary": "Find things",
+            "parameters": [{"name": "q", "in": "query", "description": "Search text",
+                            "schema": {"type": "string"}}],
+            "responses": {"204": {"description": "ok"}}
+        }}),
+    ));
+    let t = &c.tools()[0];
+    assert_eq!(t.title(), Some("Find things"));
+    assert_eq!(
+        t.input_schema()["properties"]["q"]["description"],
+        "Search text"
+    );
+    assert!(!t.description().contains("Search text"));
+}

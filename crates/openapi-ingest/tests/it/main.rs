@@ -1,0 +1,12 @@
+//! The integration tests of openapi-ingest, one binary with a module per concern.
+
+mod corpus;
+mod describe;
+mod names;
+mod requests;
+mod roundtrip;
+mod schemas;
+mod snapshots;
+mod support;
+mod validation;
+mod warnings;
