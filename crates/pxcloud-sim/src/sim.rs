@@ -53,6 +53,7 @@ impl Sim {
             task_step: config.task_step,
             task_steps: config.task_steps,
             spec: bytes::Bytes::from(api::openapi_json()),
+            started: std::time::Instant::now(),
             base_url: format!("{}://{addr}", if config.tls { "https" } else { "http" }),
         }));
         let app = api::router(state.clone());

@@ -119,6 +119,8 @@ pub(crate) struct Shared {
     pub(crate) spec: bytes::Bytes,
     /// `http(s)://host:port` of this simulator, for URLs in answers.
     pub(crate) base_url: String,
+    /// When the simulator started.
+    pub(crate) started: Instant,
 }
 
 /// Cheap handle to [`Shared`], the axum state.

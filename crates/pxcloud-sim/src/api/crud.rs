@@ -37,6 +37,8 @@ pub(crate) trait Resource: Serialize + DeserializeOwned + Clone {
     const ID_PREFIX: &'static str;
     /// The body of create and update.
     type Input: DeserializeOwned + Validate;
+    /// Whether `name()` must be unique in the collection (409 otherwise).
+    const UNIQUE_NAMES: bool = true;
 
     fn id(&self) -> &str;
     fn name(&self) -> &str;
@@ -154,6 +156,9 @@ fn check_unique<T: Resource>(
     name: &str,
     except: Option<&str>,
 ) -> Result<(), ApiError> {
+    if !T::UNIQUE_NAMES {
+        return Ok(());
+    }
     let taken = store
         .extra
         .crud

@@ -1,18 +1,22 @@
 //! The HTTP surface: routes, their OpenAPI declarations, and helpers they share.
 
+mod access;
 mod auth;
 mod clusters;
 mod common;
 mod console;
 pub(crate) mod crud;
+mod dashboard;
 mod infra;
 mod ipam;
+mod monitors;
 mod nodes;
 mod physical;
 mod power;
 mod snapshots;
 mod storage;
 mod tasks;
+mod vmextra;
 mod vms;
 
 use axum::Router;
@@ -35,6 +39,8 @@ pub(crate) struct Extra {
     pub(crate) console_shares: Vec<console::ConsoleShare>,
     pub(crate) share_seq: u64,
     pub(crate) ip_assignments: Vec<ipam::IpAssignment>,
+    pub(crate) alerts: Vec<monitors::Alert>,
+    pub(crate) settings: dashboard::SystemSettings,
 }
 
 impl Extra {
@@ -43,6 +49,8 @@ impl Extra {
         infra::seed(&mut extra.crud);
         physical::seed(&mut extra.crud);
         ipam::seed(&mut extra);
+        access::seed(&mut extra.crud);
+        monitors::seed(&mut extra);
         extra
     }
 }
@@ -52,9 +60,11 @@ fn areas() -> Vec<(utoipa::openapi::OpenApi, Router<AppState>)> {
     use axum::routing::get;
     vec![
         (auth::Doc::openapi(), auth::routes()),
+        (dashboard::Doc::openapi(), dashboard::routes()),
         (vms::Doc::openapi(), vms::routes()),
         (power::Doc::openapi(), power::routes()),
         (snapshots::Doc::openapi(), snapshots::routes()),
+        (vmextra::Doc::openapi(), vmextra::routes()),
         (nodes::Doc::openapi(), nodes::routes()),
         (tasks::Doc::openapi(), tasks::routes()),
         (clusters::Doc::openapi(), clusters::routes()),
@@ -63,6 +73,23 @@ fn areas() -> Vec<(utoipa::openapi::OpenApi, Router<AppState>)> {
         (ipam::pools::Doc::openapi(), ipam::pools::routes()),
         (ipam::subnets::Doc::openapi(), ipam::subnets::routes()),
         (ipam::Doc::openapi(), ipam::routes()),
+        (access::users::Doc::openapi(), access::users::routes()),
+        (access::groups::Doc::openapi(), access::groups::routes()),
+        (access::roles::Doc::openapi(), access::roles::routes()),
+        (access::acl::Doc::openapi(), access::acl::routes()),
+        (
+            monitors::sensors::Doc::openapi(),
+            monitors::sensors::routes(),
+        ),
+        (
+            monitors::business::Doc::openapi(),
+            monitors::business::routes(),
+        ),
+        (
+            monitors::notifications::Doc::openapi(),
+            monitors::notifications::routes(),
+        ),
+        (monitors::Doc::openapi(), monitors::routes()),
         (infra::regions::Doc::openapi(), infra::regions::routes()),
         (
             infra::datacenters::Doc::openapi(),
@@ -146,6 +173,13 @@ impl Modify for BearerAuth {
         (name = "Datacenters", description = "Datacenters and their infrastructure tree"),
         (name = "Cabinets", description = "Rack cabinets"),
         (name = "IPAM", description = "IPv4 pools, subnets and address assignment"),
+        (name = "Users", description = "PXCloud users"),
+        (name = "Groups", description = "User groups"),
+        (name = "Roles", description = "Roles and privileges"),
+        (name = "ACL", description = "Who may do what where"),
+        (name = "Monitors", description = "Sensors, business monitors and alerts"),
+        (name = "Notifications", description = "Messages to users and channels"),
+        (name = "System", description = "PXCloud administration"),
         (name = "Console", description = "VNC, terminal and share links"),
         (name = "Physical Servers", description = "Bare metal: BMC/Redfish hardware and power"),
     )
