@@ -1,6 +1,7 @@
 //! The four message kinds, decoded from the members present.
 
-use serde_json::{Map, Value};
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
 
 use super::{ErrorObject, RequestId};
 
@@ -72,6 +73,22 @@ pub enum Incoming {
     reason = "the error is the message to send back; errors are the rare path"
 )]
 pub fn decode(bytes: &[u8]) -> Result<Incoming, ResponseError> {
+    // Fast path: a well-typed object decodes straight into its members without an
+    // intermediate map. Anything unusual falls through to the general path, which
+    // produces the precise error.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
+        if let Ok(envelope) = serde_json::from_slice::<Envelope>(bytes) {
+            let parts = Parts {
+                jsonrpc_ok: envelope.jsonrpc.as_deref() == Some("2.0"),
+                id: envelope.id,
+                method: envelope.method,
+                params: envelope.params,
+                result: envelope.result,
+                error: envelope.error,
+            };
+            return from_parts(parts).map(Incoming::Single);
+        }
+    }
     let value: Value = serde_json::from_slice(bytes).map_err(|e| ResponseError {
         id: None,
         error: ErrorObject::parse_error(format!("Parse error: {e}")),
@@ -92,6 +109,37 @@ pub fn decode(bytes: &[u8]) -> Result<Incoming, ResponseError> {
     }
 }
 
+/// The members of a message object, each `Some` when present (even when `null`).
+struct Parts {
+    jsonrpc_ok: bool,
+    id: Option<Value>,
+    method: Option<Value>,
+    params: Option<Value>,
+    result: Option<Value>,
+    error: Option<Value>,
+}
+
+/// The fast-path shape: every member optional, presence kept apart from `null`.
+#[derive(serde::Deserialize)]
+struct Envelope {
+    jsonrpc: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    id: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    method: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    params: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    result: Option<Value>,
+    #[serde(default, deserialize_with = "present")]
+    error: Option<Value>,
+}
+
+/// A member that is present is `Some`, even when its value is `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    <Value as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 /// Decodes one already parsed JSON value into a message.
 #[allow(
     clippy::result_large_err,
@@ -101,7 +149,23 @@ pub fn decode_value(value: Value) -> Result<Message, ResponseError> {
     let Value::Object(mut obj) = value else {
         return Err(invalid(None, "message is not a JSON object"));
     };
-    let raw_id = obj.remove("id");
+    let parts = Parts {
+        jsonrpc_ok: matches!(obj.get("jsonrpc"), Some(Value::String(v)) if v == "2.0"),
+        id: obj.remove("id"),
+        method: obj.remove("method"),
+        params: obj.remove("params"),
+        result: obj.remove("result"),
+        error: obj.remove("error"),
+    };
+    from_parts(parts)
+}
+
+#[allow(
+    clippy::result_large_err,
+    reason = "the error is the message to send back; errors are the rare path"
+)]
+fn from_parts(parts: Parts) -> Result<Message, ResponseError> {
+    let raw_id = parts.id;
     let id = match &raw_id {
         None | Some(Value::Null) => None,
         Some(v) => match RequestId::from_value(v) {
@@ -109,20 +173,19 @@ pub fn decode_value(value: Value) -> Result<Message, ResponseError> {
             None => return Err(invalid(None, "id must be an integer or a string")),
         },
     };
-    match obj.get("jsonrpc") {
-        Some(Value::String(v)) if v == "2.0" => {}
-        _ => return Err(invalid(id, "jsonrpc must be \"2.0\"")),
+    if !parts.jsonrpc_ok {
+        return Err(invalid(id, "jsonrpc must be \"2.0\""));
     }
-    let params = match obj.remove("params") {
+    let params = match parts.params {
         None => None,
         Some(p @ (Value::Object(_) | Value::Array(_))) => Some(p),
         Some(_) => return Err(invalid(id, "params must be an object or an array")),
     };
-    if let Some(method) = obj.remove("method") {
+    if let Some(method) = parts.method {
         let Value::String(method) = method else {
             return Err(invalid(id, "method must be a string"));
         };
-        if obj.contains_key("result") || obj.contains_key("error") {
+        if parts.result.is_some() || parts.error.is_some() {
             return Err(invalid(id, "a request cannot carry result or error"));
         }
         return Ok(match raw_id {
@@ -137,7 +200,7 @@ pub fn decode_value(value: Value) -> Result<Message, ResponseError> {
     if params.is_some() {
         return Err(invalid(id, "a response cannot carry params"));
     }
-    match (obj.remove("result"), obj.remove("error")) {
+    match (parts.result, parts.error) {
         (Some(_), Some(_)) => Err(invalid(id, "a response cannot carry both result and error")),
         (Some(result), None) => match id {
             Some(id) => Ok(Message::Response(Response { id, result })),
@@ -165,41 +228,13 @@ fn invalid(id: Option<RequestId>, why: &str) -> ResponseError {
 impl Message {
     /// The message as a JSON value.
     pub fn to_value(&self) -> Value {
-        let mut map = Map::with_capacity(4);
-        map.insert("jsonrpc".into(), Value::String("2.0".into()));
-        match self {
-            Message::Request(r) => {
-                map.insert("id".into(), r.id.to_value());
-                map.insert("method".into(), Value::String(r.method.clone()));
-                if let Some(p) = &r.params {
-                    map.insert("params".into(), p.clone());
-                }
-            }
-            Message::Notification(n) => {
-                map.insert("method".into(), Value::String(n.method.clone()));
-                if let Some(p) = &n.params {
-                    map.insert("params".into(), p.clone());
-                }
-            }
-            Message::Response(r) => {
-                map.insert("id".into(), r.id.to_value());
-                map.insert("result".into(), r.result.clone());
-            }
-            Message::Error(e) => {
-                map.insert(
-                    "id".into(),
-                    e.id.as_ref().map_or(Value::Null, RequestId::to_value),
-                );
-                map.insert("error".into(), e.error.to_value());
-            }
-        }
-        Value::Object(map)
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
     /// The message as compact JSON bytes (no embedded newline, so it fits one line).
     pub fn encode(&self) -> Vec<u8> {
-        // Serialising a `Value` cannot fail: every map key is a string.
-        serde_json::to_vec(&self.to_value()).unwrap_or_default()
+        // Serialising cannot fail: every map key is a string.
+        serde_json::to_vec(self).unwrap_or_default()
     }
 
     /// The method, for requests and notifications.
@@ -230,5 +265,37 @@ impl From<Response> for Message {
 impl From<ResponseError> for Message {
     fn from(e: ResponseError) -> Self {
         Message::Error(e)
+    }
+}
+
+/// Serialises by reference, without cloning params or results.
+impl Serialize for Message {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("jsonrpc", "2.0")?;
+        match self {
+            Message::Request(r) => {
+                map.serialize_entry("id", &r.id)?;
+                map.serialize_entry("method", &r.method)?;
+                if let Some(p) = &r.params {
+                    map.serialize_entry("params", p)?;
+                }
+            }
+            Message::Notification(n) => {
+                map.serialize_entry("method", &n.method)?;
+                if let Some(p) = &n.params {
+                    map.serialize_entry("params", p)?;
+                }
+            }
+            Message::Response(r) => {
+                map.serialize_entry("id", &r.id)?;
+                map.serialize_entry("result", &r.result)?;
+            }
+            Message::Error(e) => {
+                map.serialize_entry("id", &e.id)?;
+                map.serialize_entry("error", &e.error)?;
+            }
+        }
+        map.end()
     }
 }

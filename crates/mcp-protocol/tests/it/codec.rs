@@ -225,6 +225,24 @@ async fn oversized_line_is_never_buffered_whole() {
     );
 }
 
+#[test]
+fn fast_and_general_paths_agree() {
+    let inputs = [
+        r#"{"jsonrpc":"2.0","id":1,"method":null,"result":{}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"method":"m","params":null}"#,
+        r#"{"jsonrpc":"2.0","id":1,"result":null}"#,
+        r#"{"jsonrpc":null,"id":1,"method":"m"}"#,
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":1,"message":"m"}}"#,
+        r#"{"jsonrpc":"2.0","error":{"code":1,"message":"m"}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"method":"m","extra":[1,2]}"#,
+    ];
+    for input in inputs {
+        let value: serde_json::Value = serde_json::from_str(input).unwrap();
+        let general = mcp_protocol::jsonrpc::decode_value(value).map(Incoming::Single);
+        assert_eq!(decode(input.as_bytes()), general, "{input}");
+    }
+}
+
 proptest! {
     #[test]
     fn decode_never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
