@@ -173,23 +173,45 @@ impl Client {
     /// Errors: `Transport` (unreachable), `Tls`, `Timeout`, `Status`, `Decode` (not JSON),
     /// `NotOpenApi` (JSON without an `openapi` or `swagger` version field), `TooLarge`.
     pub async fn fetch_spec(&self) -> Result<serde_json::Value, Error> {
+        let deadline = Instant::now() + self.inner.timeouts.spec;
         let call = Call {
             request: ApiRequest::get(SPEC_PATH),
             bearer: None,
             attempt: 1,
-            deadline: Instant::now() + self.inner.timeouts.spec,
+            deadline,
         };
         let what = format!(
             "fetching the OpenAPI document from {}{SPEC_PATH}",
             self.inner.base
         );
-        let response = self
+        let mut response = self
             .inner
             .spec
             .clone()
-            .oneshot(call)
+            .oneshot(call.clone())
             .await
             .map_err(|e| e.prefix_message(&what))?;
+        if response.status == 401 {
+            // PXCloud serves the document without authentication; a deployment that protects
+            // it gets one more try with the token.
+            let token = self
+                .inner
+                .auth
+                .current()
+                .await
+                .map_err(|e| e.prefix_message(&what))?;
+            let call = Call {
+                bearer: Some(token.secret),
+                ..call
+            };
+            response = self
+                .inner
+                .spec
+                .clone()
+                .oneshot(call)
+                .await
+                .map_err(|e| e.prefix_message(&what))?;
+        }
         if !response.is_success() {
             return Err(status_error(response.status, &response.body, Some(&what)));
         }
@@ -276,5 +298,7 @@ mod tests {
     fn client_is_send_sync_and_cheap_clone() {
         fn assert_send_sync<T: Send + Sync + Clone>() {}
         assert_send_sync::<Client>();
+        fn assert_error<E: std::error::Error + Send + Sync + 'static>() {}
+        assert_error::<Error>();
     }
 }

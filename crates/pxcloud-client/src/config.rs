@@ -258,6 +258,15 @@ pub(crate) fn validate(config: &ClientConfig) -> Result<(BaseUrl, Vec<String>), 
                     "PXCLOUD_TOKEN contains spaces or control characters; paste the token alone",
                 ));
             }
+            if let Some(exp) = crate::token::jwt_expiry(token.expose())
+                && let Ok(ago) = std::time::SystemTime::now().duration_since(exp)
+            {
+                warnings.push(format!(
+                    "PXCLOUD_TOKEN expired {}s ago; PXCloud will refuse it. Set a fresh \
+                     PXCLOUD_TOKEN, or PXCLOUD_USER and PXCLOUD_PASS",
+                    ago.as_secs()
+                ));
+            }
         }
     }
     let t = &config.timeouts;
@@ -410,6 +419,26 @@ mod tests {
                 .to_string()
                 .contains("PXCLOUD_TOKEN")
         );
+    }
+
+    #[test]
+    fn expired_static_token_warns() {
+        use base64::Engine as _;
+        let enc = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let jwt = |exp: u64| {
+            format!(
+                "{}.{}.sig",
+                enc.encode("{}"),
+                enc.encode(format!("{{\"exp\":{exp}}}"))
+            )
+        };
+        let mut c = cfg("https://h");
+        c.auth = Auth::Token(Secret::new(jwt(1_000_000_000)));
+        let (_, w) = validate(&c).unwrap();
+        assert_eq!(w.len(), 1);
+        assert!(w[0].contains("PXCLOUD_TOKEN expired"), "{w:?}");
+        c.auth = Auth::Token(Secret::new(jwt(4_102_444_800)));
+        assert!(validate(&c).unwrap().1.is_empty());
     }
 
     #[test]

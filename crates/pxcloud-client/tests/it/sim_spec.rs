@@ -54,6 +54,12 @@ async fn spec_unreachable() {
 async fn spec_not_json_and_not_openapi() {
     let server = LocalServer::start(|seen, _| match seen.path.as_str() {
         "/not-json/api-docs/openapi.json" => json(200, "<html>login page</html>"),
+        "/protected/api-docs/openapi.json" if seen.authorization.as_deref() == Some("Bearer t") => {
+            json(200, r#"{"openapi":"3.0.0","paths":{}}"#)
+        }
+        "/protected/api-docs/openapi.json" => {
+            json(401, r#"{"code":"unauthorized","message":"no"}"#)
+        }
         _ => json(200, r#"{"code":0,"data":[]}"#),
     })
     .await;
@@ -77,6 +83,13 @@ async fn spec_not_json_and_not_openapi() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotOpenApi, "{e}");
     assert!(e.to_string().contains("PXCLOUD_URL"), "{e}");
+    // A deployment that protects the document gets the token on a second try.
+    let doc = Client::new(config("/protected"))
+        .unwrap()
+        .fetch_spec()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.0.0");
 }
 
 #[tokio::test]
