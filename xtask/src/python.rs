@@ -1,6 +1,6 @@
 //! The Python venv in `.cache/venv` with the official `mcp` SDK from PyPI.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -61,7 +61,37 @@ pub(crate) fn venv_python() -> Result<PathBuf> {
             done.tail(20)
         );
     }
+    let version = installed_mcp(&python)?;
+    if !version.starts_with("2.3.") {
+        bail!(
+            "pip installed mcp {version} into {}, expected 2.3.x",
+            venv.display()
+        );
+    }
     std::fs::write(&stamp, REQUIREMENT)
         .with_context(|| format!("cannot write {}", stamp.display()))?;
     Ok(python)
+}
+
+/// The `mcp` version the venv's python can import.
+fn installed_mcp(python: &Path) -> Result<String> {
+    let mut command = Command::new(python);
+    command.args([
+        "-c",
+        "import mcp, importlib.metadata as m; print(m.version('mcp'))",
+    ]);
+    let done = proc::run(
+        &mut command,
+        "the venv's python",
+        Duration::from_secs(60),
+        Echo::Quiet,
+    )?;
+    if !done.success() {
+        bail!(
+            "the venv cannot import mcp after pip install: {}\n{}",
+            done.outcome(Duration::from_secs(60)),
+            done.tail(10)
+        );
+    }
+    Ok(done.stdout.trim().to_owned())
 }
