@@ -5,17 +5,17 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use openapi_ingest::{Catalog, Tool};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 use crate::args::{self, CallArgs, ControlNames, Controls};
 use crate::audit::AuditRecord;
-use crate::classify::{self, Annotations, Class, Classification};
+use crate::classify::{self, Annotations, Classification};
 use crate::config::PolicyConfig;
 use crate::handle::{HandleError, HandleSigner, Nonce, Purpose, SigningKey};
 use crate::nonce_store::NonceStore;
+use crate::render;
 use crate::verdict::{
-    CallContext, ConfirmationRequired, Denial, DenialKind, DryRunPlan, ElicitationAnswer,
-    ElicitationRequest, Verdict,
+    CallContext, Denial, DenialKind, ElicitationAnswer, ElicitationRequest, Verdict,
 };
 use crate::visibility::{self, Hidden, UnknownTags};
 
@@ -159,7 +159,7 @@ impl Guard {
         // Before anything is shown or approved: the user never approves a call that cannot run.
         validate(tool, &rest)?;
         if dry_run == Some(true) || self.config.dry_run {
-            return dry_run_plan(tool, &rest);
+            return render::dry_run_plan(tool, &rest);
         }
         if !cls.class.needs_confirmation() {
             return Ok(Verdict::Allow {
@@ -179,9 +179,13 @@ impl Guard {
                 )
                 .map_err(Denial::handle)?;
             if !ctx.can_elicit && confirmed != Some(true) {
-                return Ok(Verdict::NeedsConfirmation(
-                    self.confirmation_required(tool, &cls, &names, &rest),
-                ));
+                return Ok(Verdict::NeedsConfirmation(render::confirmation_required(
+                    tool,
+                    &cls,
+                    &names,
+                    &rest,
+                    self.config.confirm_ttl,
+                )));
             }
             self.nonces
                 .consume(&claims.nonce, claims.expires_at, ctx.now)
@@ -192,11 +196,17 @@ impl Guard {
             });
         }
         if ctx.can_elicit {
-            return Ok(Verdict::NeedsElicitation(elicitation(tool, &cls, rest)));
+            return Ok(Verdict::NeedsElicitation(render::elicitation(
+                tool, &cls, rest,
+            )));
         }
-        Ok(Verdict::NeedsConfirmation(
-            self.confirmation_required(tool, &cls, &names, &rest),
-        ))
+        Ok(Verdict::NeedsConfirmation(render::confirmation_required(
+            tool,
+            &cls,
+            &names,
+            &rest,
+            self.config.confirm_ttl,
+        )))
     }
 
     /// The verdict once the user answered a [`Verdict::NeedsElicitation`].
@@ -254,7 +264,7 @@ impl Guard {
         args: &Map<String, Value>,
     ) -> Result<ElicitationRequest, Denial> {
         let rest = self.prepare(tool, args)?;
-        Ok(elicitation(tool, &self.classify(tool), rest))
+        Ok(render::elicitation(tool, &self.classify(tool), rest))
     }
 
     /// A handle for a call waiting on an answer (e.g. carried in state across a round trip),
@@ -333,66 +343,6 @@ impl Guard {
         }
         Some(AuditRecord::new(now, tool, &shown, verdict))
     }
-
-    fn confirmation_required(
-        &self,
-        tool: &Tool,
-        cls: &Classification,
-        names: &ControlNames,
-        rest: &CallArgs,
-    ) -> ConfirmationRequired {
-        let method = tool.method().as_str();
-        let text = format!(
-            "confirmation_required: {name} ({method} {path}) is destructive ({reason}) and was not run. \
-             Ask the user to approve it: call pxcloud_confirm_change with tool \"{name}\" and exactly these arguments: {shown}. \
-             Only after the user approves, call {name} again with the same arguments plus \"{confirmed}\": true and \
-             \"{confirmation}\": the handle pxcloud_confirm_change returned. The handle is valid once, for {ttl} seconds.",
-            name = tool.name(),
-            path = tool.path(),
-            reason = cls.reason,
-            shown = rest.masked(),
-            confirmed = names.confirmed,
-            confirmation = names.confirmation,
-            ttl = self.config.confirm_ttl.as_secs(),
-        );
-        let structured = json!({
-            "status": "confirmation_required",
-            "tool": tool.name(),
-            "method": method,
-            "path": tool.path(),
-            "reason": cls.reason,
-            "arguments": rest.masked(),
-            "next": {
-                "tool": "pxcloud_confirm_change",
-                "then": {"retry": tool.name(), "add": {names.confirmed.as_str(): true, names.confirmation.as_str(): "<handle>"}},
-            },
-        });
-        ConfirmationRequired { text, structured }
-    }
-}
-
-fn elicitation(tool: &Tool, cls: &Classification, rest: CallArgs) -> ElicitationRequest {
-    let method = tool.method().as_str();
-    let shown = rest.masked();
-    let pretty = serde_json::to_string_pretty(&shown).unwrap_or_default();
-    let kind = match cls.class {
-        Class::Destructive => format!("destructive PXCloud call ({})", cls.reason),
-        Class::ReadOnly => "read-only PXCloud call".to_owned(),
-        _ => "PXCloud call, which changes state".to_owned(),
-    };
-    let message = format!(
-        "Approve this {kind}?\n\n{method} {path}\ntool: {name}\narguments:\n{pretty}",
-        path = tool.path(),
-        name = tool.name(),
-    );
-    ElicitationRequest {
-        message,
-        tool: tool.name().to_owned(),
-        method,
-        path: tool.path().to_owned(),
-        args_shown: shown,
-        args: rest,
-    }
 }
 
 fn validate(tool: &Tool, args: &CallArgs) -> Result<(), Denial> {
@@ -402,24 +352,4 @@ fn validate(tool: &Tool, args: &CallArgs) -> Result<(), Denial> {
             format!("{e}; the call was not run"),
         )
     })
-}
-
-fn dry_run_plan(tool: &Tool, rest: &CallArgs) -> Result<Verdict, Denial> {
-    let real = tool.request(rest.as_map()).map_err(|e| {
-        Denial::new(
-            DenialKind::InvalidArguments,
-            format!(
-                "dry run of {}: the arguments do not form a request: {e}",
-                tool.name()
-            ),
-        )
-    })?;
-    // Built again from masked arguments, so a secret that lands in the path, query or a header
-    // is masked there too; falls back to the real request (body and pairs masked) when the
-    // masked value does not fit the parameter.
-    let shown = match rest.masked() {
-        Value::Object(m) => tool.request(&m).unwrap_or(real),
-        _ => real,
-    };
-    Ok(Verdict::DryRun(DryRunPlan::new(tool.name(), &shown)))
 }

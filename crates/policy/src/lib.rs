@@ -73,6 +73,7 @@ mod guard;
 mod handle;
 mod mask;
 mod nonce_store;
+mod render;
 mod verdict;
 mod visibility;
 
