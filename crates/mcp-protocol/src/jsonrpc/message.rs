@@ -76,18 +76,18 @@ pub fn decode(bytes: &[u8]) -> Result<Incoming, ResponseError> {
     // Fast path: a well-typed object decodes straight into its members without an
     // intermediate map. Anything unusual falls through to the general path, which
     // produces the precise error.
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-        if let Ok(envelope) = serde_json::from_slice::<Envelope>(bytes) {
-            let parts = Parts {
-                jsonrpc_ok: envelope.jsonrpc.as_deref() == Some("2.0"),
-                id: envelope.id,
-                method: envelope.method,
-                params: envelope.params,
-                result: envelope.result,
-                error: envelope.error,
-            };
-            return from_parts(parts).map(Incoming::Single);
-        }
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+        && let Ok(envelope) = serde_json::from_slice::<Envelope>(bytes)
+    {
+        let parts = Parts {
+            jsonrpc_ok: envelope.jsonrpc.as_deref() == Some("2.0"),
+            id: envelope.id,
+            method: envelope.method,
+            params: envelope.params,
+            result: envelope.result,
+            error: envelope.error,
+        };
+        return from_parts(parts).map(Incoming::Single);
     }
     let value: Value = serde_json::from_slice(bytes).map_err(|e| ResponseError {
         id: None,
