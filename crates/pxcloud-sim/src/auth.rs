@@ -86,6 +86,8 @@ pub(crate) struct AuthState {
     secret: [u8; 64],
     ttl: Mutex<Duration>,
     generation: AtomicU64,
+    /// Milliseconds added to the wall clock (see `Sim::advance_clock`).
+    offset_ms: AtomicU64,
 }
 
 impl std::fmt::Debug for AuthState {
@@ -113,7 +115,19 @@ impl AuthState {
             secret,
             ttl: Mutex::new(ttl),
             generation: AtomicU64::new(0),
+            offset_ms: AtomicU64::new(0),
         }
+    }
+
+    /// The simulator's clock: wall clock plus the advanced offset, Unix milliseconds.
+    pub(crate) fn now_ms(&self) -> u64 {
+        now_ms().saturating_add(self.offset_ms.load(Ordering::SeqCst))
+    }
+
+    /// Moves the simulator's clock forward.
+    pub(crate) fn advance(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.offset_ms.fetch_add(ms, Ordering::SeqCst);
     }
 
     pub(crate) fn ttl(&self) -> Duration {
@@ -135,7 +149,7 @@ impl AuthState {
 
     /// Mints a token for `user`; returns it with its expiry in Unix seconds.
     pub(crate) fn issue(&self, user: &str, role: Role) -> (String, u64) {
-        let now = now_ms();
+        let now = self.now_ms();
         let ttl_ms = self.ttl().as_millis() as u64;
         let exp_ms = now.saturating_add(ttl_ms);
         let mut jti = [0u8; 8];
@@ -190,7 +204,7 @@ impl AuthState {
         if claims.gen_ < self.generation.load(Ordering::SeqCst) {
             return Err(TokenError::Revoked);
         }
-        if claims.exp_ms <= now_ms() {
+        if claims.exp_ms <= self.now_ms() {
             return Err(TokenError::Expired);
         }
         Ok(claims)

@@ -118,6 +118,12 @@ impl Sim {
         self.state.0.auth.issue(user, role).0
     }
 
+    /// Moves the simulator's clock forward by `by`: tokens and console shares expire as if
+    /// that much time had passed. Tasks keep their own (real-time) pace.
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        self.state.0.auth.advance(by);
+    }
+
     /// Stops accepting, closes every connection and waits for the server task.
     pub async fn shutdown(mut self) {
         self.shutdown.cancel();

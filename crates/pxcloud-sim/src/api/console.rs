@@ -10,7 +10,6 @@ use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::Deleted;
 use super::vms::find;
-use crate::auth::now_ms;
 use crate::envelope::{
     ApiError, ApiResult, Envelope, ErrorBody, ValidJson, ValidQuery, Validate, ok,
 };
@@ -108,7 +107,7 @@ pub(crate) async fn create_vnc_ticket(
         ),
         ticket,
         port: 5900 + (vm.vmid % 100) as u16,
-        expires_at: now_ms() / 1000 + 60,
+        expires_at: state.0.auth.now_ms() / 1000 + 60,
     })
 }
 
@@ -140,7 +139,7 @@ pub(crate) async fn create_terminal_ticket(
         ),
         ticket,
         port: 5900,
-        expires_at: now_ms() / 1000 + 60,
+        expires_at: state.0.auth.now_ms() / 1000 + 60,
     })
 }
 
@@ -306,7 +305,7 @@ pub(crate) async fn create_console_share(
 ) -> ApiResult<ConsoleShare> {
     let mut store = state.store();
     find(&store, &id)?;
-    let now = now_ms() / 1000;
+    let now = state.0.auth.now_ms() / 1000;
     store.extra.share_seq += 1;
     let token = random_token(24);
     let share = ConsoleShare {
@@ -350,7 +349,7 @@ pub(crate) async fn list_console_shares(
     ValidQuery(f): ValidQuery<ShareFilter>,
 ) -> ApiResult<Vec<ConsoleShare>> {
     let store = state.store();
-    let now = now_ms() / 1000;
+    let now = state.0.auth.now_ms() / 1000;
     ok(store
         .extra
         .console_shares
@@ -412,7 +411,7 @@ fn resolve_share(
         .find(|s| s.token == token)
         .cloned()
         .ok_or_else(|| ApiError::not_found("console share", "<token>"))?;
-    if share.expires_at <= now_ms() / 1000 {
+    if share.expires_at <= state.0.auth.now_ms() / 1000 {
         return Err(ApiError::new(
             StatusCode::GONE,
             "share_expired",
@@ -489,6 +488,6 @@ pub(crate) async fn proxy_console_share(
         ),
         ticket,
         port: 5900 + (vm.vmid % 100) as u16,
-        expires_at: (now_ms() / 1000 + 60).min(share.expires_at),
+        expires_at: (state.0.auth.now_ms() / 1000 + 60).min(share.expires_at),
     })
 }

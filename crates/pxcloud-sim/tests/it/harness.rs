@@ -105,6 +105,36 @@ impl Api {
         })
     }
 
+    /// Sends a raw body with a given content type, as the admin.
+    pub(crate) async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Answer {
+        let req = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).expect("method"))
+            .uri(format!("{}{}", self.sim.url(), path))
+            .header("authorization", format!("Bearer {}", self.token))
+            .header("content-type", content_type)
+            .body(Full::new(Bytes::from(body)))
+            .expect("request");
+        let resp = self
+            .client
+            .request(req)
+            .await
+            .expect("request goes through");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let bytes = resp.into_body().collect().await.expect("body").to_bytes();
+        Answer {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            headers,
+        }
+    }
+
     pub(crate) async fn call_as(
         &self,
         method: &str,
