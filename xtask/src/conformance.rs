@@ -277,7 +277,10 @@ fn server_problem(mut server: HttpServer) -> Option<String> {
             log.display(),
             workspace::tail(&log, 20)
         )),
-        Ok(None) => None,
+        Ok(None) => {
+            server.stop();
+            None
+        }
         Err(error) => Some(format!("{error:#}")),
     }
 }

@@ -118,6 +118,18 @@ impl HttpServer {
         self.process.exited()
     }
 
+    /// Stops the server with SIGTERM (SIGKILL if it lingers) and says how that went: a
+    /// fixture that ignores SIGTERM is worth a warning, not a failure.
+    pub(crate) fn stop(self) {
+        let pid = self.process.id();
+        match self.process.stop() {
+            Some(status) => println!("xtask: {PACKAGE} (pid {pid}) stopped on SIGTERM: {status}"),
+            None => println!(
+                "xtask: warning: {PACKAGE} (pid {pid}) did not exit on SIGTERM within the grace period and was killed"
+            ),
+        }
+    }
+
     /// Where the server's output goes.
     pub(crate) fn log(&self) -> &Path {
         &self.log

@@ -271,15 +271,16 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
             );
             rows.push(row);
         }
-        if let Some(mut server) = server
-            && let Some(status) = server.exited()?
-        {
-            println!(
-                "xtask: warning: {} exited during the HTTP runs ({status}); last lines of {}:\n{}",
-                fixture::PACKAGE,
-                server.log().display(),
-                workspace::tail(server.log(), 20)
-            );
+        if let Some(mut server) = server {
+            match server.exited()? {
+                Some(status) => println!(
+                    "xtask: warning: {} exited during the HTTP runs ({status}); last lines of {}:\n{}",
+                    fixture::PACKAGE,
+                    server.log().display(),
+                    workspace::tail(server.log(), 20)
+                ),
+                None => server.stop(),
+            }
         }
     }
     print!("\n{}", table(&rows));

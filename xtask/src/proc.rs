@@ -73,28 +73,51 @@ impl ChildGuard {
     }
 }
 
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        if let Ok(None) = self.child.try_wait() {
-            // The child's own children (a stdio server a client spawned, say) would outlive
-            // it, reparented to init; find them while the tree is still connected.
-            let family = descendants(self.child.id());
-            signal("TERM", &family);
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-            let grace = Instant::now() + Duration::from_secs(2);
-            while Instant::now() < grace && family.iter().any(|pid| alive(*pid)) {
-                thread::sleep(POLL);
+impl ChildGuard {
+    /// Stops the child and everything it started: SIGTERM to all of them, up to
+    /// [`STOP_GRACE`] to exit, then SIGKILL for whatever is left. Returns the child's exit
+    /// status if it exited by itself within the grace period (`Ok(None)`: it had to be killed).
+    pub(crate) fn stop(mut self) -> Option<ExitStatus> {
+        self.terminate()
+    }
+
+    fn terminate(&mut self) -> Option<ExitStatus> {
+        if let Ok(Some(status)) = self.child.try_wait() {
+            return Some(status);
+        }
+        // The child's own children (a stdio server a client spawned, say) would outlive
+        // it, reparented to init; find them while the tree is still connected.
+        let family = descendants(self.child.id());
+        let mut everyone = family.clone();
+        everyone.push(self.child.id());
+        signal("TERM", &everyone);
+        let grace = Instant::now() + STOP_GRACE;
+        let mut status = None;
+        while Instant::now() < grace {
+            if status.is_none() {
+                status = self.child.try_wait().ok().flatten();
             }
-            signal(
-                "KILL",
-                &family
-                    .into_iter()
-                    .filter(|pid| alive(*pid))
-                    .collect::<Vec<_>>(),
-            );
+            if status.is_some() && !family.iter().any(|pid| alive(*pid)) {
+                break;
+            }
+            thread::sleep(POLL);
+        }
+        if status.is_none() {
+            let _ = self.child.kill();
         }
         let _ = self.child.wait();
+        let left: Vec<u32> = family.into_iter().filter(|pid| alive(*pid)).collect();
+        signal("KILL", &left);
+        status
+    }
+}
+
+/// How long a stopped child may take to exit after SIGTERM.
+const STOP_GRACE: Duration = Duration::from_secs(3);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        self.terminate();
     }
 }
 
@@ -462,6 +485,23 @@ mod tests {
         // Reaped: /proc has no entry for the pid any more (or it is another process).
         let status = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).unwrap_or_default();
         assert!(!status.contains("sleep"), "sleep {pid} still alive");
+    }
+
+    #[test]
+    fn stop_reports_a_graceful_exit_and_kills_a_stubborn_child() {
+        let mut polite = Command::new("sleep");
+        polite.arg("30");
+        let status = ChildGuard::spawn(&mut polite, "sleep").unwrap().stop();
+        // sleep dies of the SIGTERM itself: an exit within the grace period, by signal.
+        assert!(status.is_some_and(|s| !s.success()), "{status:?}");
+
+        let mut stubborn = Command::new("sh");
+        stubborn.args(["-c", "trap '' TERM; while :; do sleep 0.1; done"]);
+        let started = Instant::now();
+        let guard = ChildGuard::spawn(&mut stubborn, "stubborn").unwrap();
+        thread::sleep(Duration::from_millis(300));
+        assert_eq!(guard.stop(), None, "a child that ignores SIGTERM is killed");
+        assert!(started.elapsed() < STOP_GRACE + Duration::from_secs(5));
     }
 
     #[test]
