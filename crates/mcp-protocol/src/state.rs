@@ -7,6 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
@@ -67,11 +68,11 @@ impl StateSigner {
     }
 
     fn mac(&self) -> HmacSha256 {
-        // HMAC accepts keys of any length, so this cannot fail.
-        match HmacSha256::new_from_slice(&self.key) {
-            Ok(m) => m,
-            Err(_) => unreachable_mac(),
-        }
+        // HMAC zero-pads keys shorter than the 64-byte SHA-256 block, so padding here
+        // gives the same MAC as the 32-byte key and makes construction infallible.
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&self.key);
+        <HmacSha256 as KeyInit>::new(&block.into())
     }
 
     /// Seals the answers gathered so far for `method` with these params.
@@ -132,12 +133,6 @@ impl StateSigner {
             _ => Err(StateError::Malformed),
         }
     }
-}
-
-#[cold]
-fn unreachable_mac() -> ! {
-    // `Hmac::new_from_slice` only fails for fixed-size-key MACs; HMAC is not one.
-    std::process::abort()
 }
 
 fn now_secs() -> u64 {

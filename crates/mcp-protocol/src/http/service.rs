@@ -190,6 +190,17 @@ async fn request(
     let stateless = crate::server::is_stateless_request(&rpc.method, &params_probe, Some(&headers));
     params_probe.clear();
     let mut new_session = None;
+    if !stateless
+        && rpc.method != "initialize"
+        && let Some(v) = headers.protocol_version.as_deref()
+        && ProtocolVersion::parse(v).is_none_or(ProtocolVersion::is_stateless)
+    {
+        return rpc_error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::INVALID_REQUEST,
+            "Bad Request: unsupported MCP-Protocol-Version",
+        );
+    }
     let session = if stateless {
         None
     } else if rpc.method == "initialize" && session_id.is_none() {

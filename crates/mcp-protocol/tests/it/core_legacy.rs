@@ -121,6 +121,32 @@ async fn elicitation_goes_to_the_client_and_back() {
 }
 
 #[tokio::test]
+async fn unanswered_elicitation_times_out() {
+    let config = ServerConfig {
+        ask_timeout: Duration::from_millis(100),
+        ..ServerConfig::default()
+    };
+    let (s, _) = server_with(config, &[]);
+    let mut c = Client::start(s);
+    c.initialize("2025-11-25", json!({"elicitation": {}})).await;
+    let r = c
+        .request(5, "tools/call", json!({"name": "ask", "arguments": {}}))
+        .await;
+    assert_eq!(
+        c.backlog[0]["method"], "elicitation/create",
+        "the question went out"
+    );
+    assert_eq!(r["error"]["code"], -32603);
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Timed out"),
+        "{r}"
+    );
+}
+
+#[tokio::test]
 async fn client_without_elicitation_gets_cannot_ask() {
     let (s, _) = server();
     let mut c = Client::start(s);

@@ -134,7 +134,7 @@ fn dechunk(mut s: &str) -> String {
 }
 
 /// Request headers of one test case.
-type Headers = Vec<(&'static str, &'static str)>;
+type Headers<'a> = Vec<(&'a str, &'a str)>;
 
 const JSON: (&str, &str) = ("Content-Type", "application/json");
 const ACCEPT: (&str, &str) = ("Accept", "application/json, text/event-stream");
@@ -177,12 +177,32 @@ async fn legacy_session_lifecycle() {
     .await;
     assert_eq!(list.status, 200);
     assert!(list.json()["result"]["tools"].is_array());
-    let cases: Vec<(Headers, &str, u16)> = vec![
+    let cases: Vec<(Headers<'_>, &str, u16)> = vec![
         (vec![JSON, ACCEPT], "POST", 400),
         (vec![JSON, ACCEPT, ("Mcp-Session-Id", "nope")], "POST", 404),
         (vec![ACCEPT], "GET", 405),
         (vec![], "DELETE", 405),
         (vec![("Mcp-Session-Id", "nope")], "DELETE", 404),
+        (
+            vec![
+                JSON,
+                ACCEPT,
+                session,
+                ("MCP-Protocol-Version", "1999-01-01"),
+            ],
+            "POST",
+            400,
+        ),
+        (
+            vec![
+                JSON,
+                ACCEPT,
+                session,
+                ("MCP-Protocol-Version", "2025-11-25"),
+            ],
+            "POST",
+            200,
+        ),
     ];
     for (headers, method, status) in cases {
         let r = send(run.addr, method, &headers, &rpc(3, "tools/list", json!({}))).await;
@@ -200,6 +220,67 @@ async fn legacy_session_lifecycle() {
         .status,
         404
     );
+}
+
+#[tokio::test]
+async fn legacy_elicitation_travels_on_the_post_stream() {
+    let (s, _) = server();
+    let run = start(s, HttpConfig::default()).await;
+    let body = rpc(
+        1,
+        "initialize",
+        json!({"protocolVersion": "2025-11-25", "capabilities": {"elicitation": {}}}),
+    );
+    let init = send(run.addr, "POST", &[JSON, ACCEPT], &body).await;
+    let sid = init.header("mcp-session-id").unwrap().to_owned();
+
+    let call = rpc(2, "tools/call", json!({"name": "ask", "arguments": {}}));
+    let mut stream = TcpStream::connect(run.addr).await.unwrap();
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMcp-Session-Id: {sid}\r\nContent-Length: {}\r\n\r\n{call}",
+        run.addr,
+        call.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&seen).contains("elicitation/create") {
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(n > 0, "stream ended before the question");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let text = String::from_utf8_lossy(&seen).into_owned();
+    let question: Value = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str::<Value>(d).unwrap())
+        .find(|v| v["method"] == "elicitation/create")
+        .unwrap();
+    let answer = json!({"jsonrpc": "2.0", "id": question["id"], "result": {"action": "decline"}})
+        .to_string();
+    let ack = send(
+        run.addr,
+        "POST",
+        &[JSON, ACCEPT, ("Mcp-Session-Id", sid.as_str())],
+        &answer,
+    )
+    .await;
+    assert_eq!(ack.status, 202);
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_end(&mut seen))
+        .await
+        .unwrap()
+        .unwrap();
+    let all = String::from_utf8_lossy(&seen).into_owned();
+    let result: Value = all
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .map(|d| serde_json::from_str::<Value>(d).unwrap())
+        .find(|v| v["id"] == 2)
+        .expect("final answer on the same stream");
+    assert_eq!(result["result"]["content"][0]["text"], "declined");
 }
 
 #[tokio::test]
@@ -232,7 +313,7 @@ async fn stateless_requests_checks_and_streams() {
         "stateless: no session"
     );
 
-    let cases: Vec<(Headers, String, u16, i64)> = vec![
+    let cases: Vec<(Headers<'_>, String, u16, i64)> = vec![
         (h("other"), call("echo", json!({})), 400, -32020),
         (
             vec![
@@ -330,7 +411,7 @@ async fn host_origin_auth_and_body_cap() {
         "initialize",
         json!({"protocolVersion": "2025-11-25", "capabilities": {}}),
     );
-    let cases: Vec<(Headers, u16)> = vec![
+    let cases: Vec<(Headers<'_>, u16)> = vec![
         (vec![JSON, ("Origin", "http://evil.example.com")], 403),
         (vec![JSON, ("Host", "evil.example.com")], 403),
         (

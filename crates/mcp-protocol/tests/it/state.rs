@@ -98,3 +98,18 @@ fn debug_output_hides_the_key() {
     assert!(text.contains("redacted"));
     assert!(!text.contains("42"));
 }
+
+#[test]
+fn signature_is_standard_hmac_sha256_of_the_body() {
+    use base64::Engine as _;
+    use hmac::{Hmac, Mac};
+    let key = [9u8; 32];
+    let signer = StateSigner::new(key, Duration::from_secs(60));
+    let token = signer.seal("tools/call", &Map::new(), &Map::new());
+    let (body, sig) = token.split_once('.').unwrap();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(&key).unwrap();
+    mac.update(body.as_bytes());
+    let expected =
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes());
+    assert_eq!(sig, expected);
+}

@@ -101,8 +101,15 @@ pub(crate) fn server_with(config: ServerConfig, extra: &[&str]) -> (Server, Arc<
         probe: Arc::clone(&probe),
         extra: extra.iter().map(|s| (*s).to_owned()).collect(),
     };
+    // Short defaults for tests unless the test chose its own.
+    let defaults = ServerConfig::default();
+    let ask_timeout = if config.ask_timeout == defaults.ask_timeout {
+        Duration::from_secs(5)
+    } else {
+        config.ask_timeout
+    };
     let config = ServerConfig {
-        ask_timeout: Duration::from_secs(5),
+        ask_timeout,
         shutdown_grace: Duration::from_millis(500),
         ..config
     };
