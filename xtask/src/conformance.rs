@@ -88,6 +88,7 @@ fn parse(argv: &[String]) -> Result<Options> {
         let mut chosen = Vec::new();
         for key in &wanted {
             match SUITES.iter().find(|suite| suite.key == key) {
+                Some(suite) if chosen.iter().any(|c: &Suite| c.key == suite.key) => {}
                 Some(suite) => chosen.push(*suite),
                 None => {
                     let known: Vec<&str> = SUITES.iter().map(|s| s.key).collect();
@@ -160,21 +161,18 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
         Some(_) => None,
         None => Some(fixture::build(options.release)?),
     };
+    let target = match (&binary, &options.url) {
+        (Some(binary), _) => Target::Fixture(binary),
+        (None, Some(url)) => Target::Url(url),
+        (None, None) => bail!("neither a fixture nor --url to test"),
+    };
     let results_root = workspace::cache_dir()?.join("conformance-results");
 
     let mut outcomes = Vec::new();
     for (suite, cli) in options.suites.iter().zip(&clis) {
         println!("\n=== xtask: conformance suite {} ===", suite.label);
         let results = results_root.join(suite.key);
-        let run = run_suite(
-            *suite,
-            &node,
-            cli,
-            binary.as_deref(),
-            options.url.as_deref(),
-            &results,
-            options.timeout,
-        );
+        let run = run_suite(*suite, &node, cli, target, &results, options.timeout);
         let outcome = Outcome {
             suite: *suite,
             run: run.map_err(|error| format!("{error:#}")),
@@ -200,26 +198,31 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
     Ok(outcomes.len() == options.suites.len() && outcomes.iter().all(Outcome::ok))
 }
 
+/// What a suite runs against.
+#[derive(Debug, Clone, Copy)]
+enum Target<'a> {
+    /// A fresh fixture from this executable for each suite.
+    Fixture(&'a Path),
+    /// A server somebody else started.
+    Url(&'a str),
+}
+
 fn run_suite(
     suite: Suite,
     node: &Path,
     cli: &Path,
-    binary: Option<&Path>,
-    url: Option<&str>,
+    target: Target<'_>,
     results: &Path,
     timeout: Duration,
 ) -> Result<SuiteRun> {
-    let server = match binary {
-        Some(binary) => Some(HttpServer::start(
-            binary,
-            &format!("conformance-server-{}", suite.key),
-        )?),
-        None => None,
-    };
-    let url = match (&server, url) {
-        (Some(server), _) => server.url().to_owned(),
-        (None, Some(url)) => url.to_owned(),
-        (None, None) => bail!("neither a fixture nor --url to test"),
+    let (server, url) = match target {
+        Target::Fixture(binary) => {
+            let log_name = format!("conformance-server-{}", suite.key);
+            let server = HttpServer::start(binary, &log_name)?;
+            let url = server.url().to_owned();
+            (Some(server), url)
+        }
+        Target::Url(url) => (None, url.to_owned()),
     };
     if results.exists() {
         std::fs::remove_dir_all(results)
@@ -398,6 +401,8 @@ mod tests {
         assert_eq!(all.timeout, Duration::from_secs(600));
 
         let one = parse(&argv(&[
+            "--suite",
+            "0.2-2025",
             "--suite",
             "0.2-2025",
             "--url",
