@@ -21,6 +21,8 @@ pub struct SimConfig {
     pub task_steps: u32,
     /// Extra DNS names for the certificate besides `localhost`, `127.0.0.1` and `::1`.
     pub cert_names: Vec<String>,
+    /// Most recent requests the request log keeps (older ones are dropped).
+    pub log_capacity: usize,
 }
 
 impl Default for SimConfig {
@@ -33,6 +35,7 @@ impl Default for SimConfig {
             task_step: Duration::from_millis(200),
             task_steps: 5,
             cert_names: Vec::new(),
+            log_capacity: 100_000,
         }
     }
 }

@@ -66,6 +66,9 @@ struct Args {
     /// Extra DNS name or IP for the certificate (repeatable).
     #[arg(long, value_name = "NAME")]
     cert_name: Vec<String>,
+    /// Most recent requests kept in the in-memory request log.
+    #[arg(long, value_name = "N", default_value_t = 100_000)]
+    log_capacity: usize,
     /// Print the OpenAPI document to stdout and exit without serving.
     #[arg(long)]
     print_spec: bool,
@@ -113,6 +116,7 @@ fn run() -> anyhow::Result<()> {
         task_step: Duration::from_millis(args.task_step_ms),
         task_steps: args.task_steps,
         cert_names: args.cert_name.clone(),
+        log_capacity: args.log_capacity,
     };
 
     let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -1,5 +1,6 @@
 //! The request log: what reached the simulator, in order, and what it answered.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// One request as the simulator received it.
@@ -41,20 +42,31 @@ impl LoggedRequest {
 }
 
 /// A cheap, clonable handle to a simulator's request log.
-#[derive(Debug, Clone, Default)]
+///
+/// The log keeps the most recent [`crate::SimConfig::log_capacity`] entries, so long
+/// benchmark runs do not grow without bound.
+#[derive(Debug, Clone)]
 pub struct RequestLog {
-    inner: Arc<Mutex<Vec<LoggedRequest>>>,
+    inner: Arc<Mutex<VecDeque<LoggedRequest>>>,
+    capacity: usize,
 }
 
 impl RequestLog {
-    fn lock(&self) -> MutexGuard<'_, Vec<LoggedRequest>> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        RequestLog {
+            inner: Arc::new(Mutex::new(VecDeque::new())),
+            capacity: capacity.max(1),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, VecDeque<LoggedRequest>> {
         // A poisoned log is still a log: keep serving what was recorded.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Every request recorded so far, in the order they were answered.
     pub fn entries(&self) -> Vec<LoggedRequest> {
-        self.lock().clone()
+        self.lock().iter().cloned().collect()
     }
 
     /// Forgets every recorded request (sequence numbers keep counting).
@@ -74,7 +86,11 @@ impl RequestLog {
     }
 
     pub(crate) fn push(&self, entry: LoggedRequest) {
-        self.lock().push(entry);
+        let mut log = self.lock();
+        if log.len() >= self.capacity {
+            log.pop_front();
+        }
+        log.push_back(entry);
     }
 }
 

@@ -48,7 +48,7 @@ impl Sim {
             store: Mutex::new(seed::store()),
             auth,
             faults,
-            log: RequestLog::default(),
+            log: RequestLog::new(config.log_capacity),
             seq: AtomicU64::new(0),
             task_step: config.task_step,
             task_steps: config.task_steps,

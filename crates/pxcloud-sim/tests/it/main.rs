@@ -1,6 +1,7 @@
 //! Integration tests of pxcloud-sim over real loopback sockets.
 
 mod auth;
+mod cli;
 mod console;
 mod crud;
 mod faults;

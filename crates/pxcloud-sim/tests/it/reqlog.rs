@@ -74,3 +74,17 @@ async fn count_matches_encoded_and_decoded_paths_and_clear_forgets() {
     api.get("/api/vms").await;
     assert_eq!(log.entries()[0].seq, 4, "sequence numbers keep counting");
 }
+
+#[tokio::test]
+async fn the_log_keeps_the_most_recent_entries() {
+    let api = Api::start(pxcloud_sim::SimConfig {
+        log_capacity: 3,
+        ..fast()
+    })
+    .await;
+    for _ in 0..5 {
+        api.get("/api/vms").await;
+    }
+    let seqs: Vec<u64> = api.sim.log().entries().iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [3, 4, 5]);
+}

@@ -59,6 +59,67 @@ fn it_is_openapi_3_1_with_api_paths_only() {
 }
 
 #[test]
+fn about_140_operations_under_pxcloud_tags() {
+    let d = doc();
+    let ops = operations(&d);
+    assert!((130..=170).contains(&ops.len()), "{} operations", ops.len());
+    let tags: std::collections::BTreeSet<&str> = ops
+        .iter()
+        .filter_map(|(_, _, op)| op["tags"][0].as_str())
+        .collect();
+    for tag in [
+        "Dashboard",
+        "VMs",
+        "Nodes",
+        "Clusters",
+        "IPAM",
+        "Physical Servers",
+        "Console",
+        "Tasks",
+        "Monitors",
+        "Regions",
+        "Datacenters",
+        "Users",
+        "Groups",
+        "Roles",
+        "Notifications",
+        "Storage",
+        "System",
+    ] {
+        assert!(tags.contains(tag), "no operation tagged {tag}");
+    }
+    let share = &d["paths"]["/api/vms/{id}/console-share"]["post"];
+    assert!(share["description"].as_str().expect("description").contains(
+        "AI hint: generates token-based URL for sharing VM console. Requires VM.Console privilege."
+    ));
+    // One array body, one multipart body, a path parameter and a body property both called `name`.
+    assert_eq!(
+        d["paths"]["/api/vms/tags"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+            ["type"],
+        "array"
+    );
+    assert!(
+        d["paths"]["/api/nodes/{node}/storage/{storage}/upload"]["post"]["requestBody"]["content"]
+            ["multipart/form-data"]
+            .is_object()
+    );
+    let rename = &d["paths"]["/api/vms/{id}/snapshots/{name}"]["put"];
+    assert!(
+        rename["parameters"]
+            .as_array()
+            .expect("params")
+            .iter()
+            .any(|p| p["name"] == "name" && p["in"] == "path")
+    );
+    assert!(d["components"]["schemas"]["SnapshotRename"]["properties"]["name"].is_object());
+    // The recursive schema refers to itself.
+    assert_eq!(
+        d["components"]["schemas"]["TreeNode"]["properties"]["children"]["items"]["$ref"],
+        "#/components/schemas/TreeNode"
+    );
+}
+
+#[test]
 fn every_ref_resolves() {
     let d = doc();
     let mut all = Vec::new();
