@@ -4,6 +4,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Instant;
 
 use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
@@ -39,6 +40,8 @@ pub(crate) struct Session {
     next_id: AtomicI64,
     /// The standalone stream (stdio writer, HTTP GET stream) for messages not tied to a request.
     standalone: Mutex<Option<Sink>>,
+    /// When the client last used this session (HTTP idle expiry).
+    last_seen: Mutex<Instant>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -61,6 +64,7 @@ impl Session {
             subscriptions: Mutex::new(HashSet::new()),
             next_id: AtomicI64::new(1),
             standalone: Mutex::new(None),
+            last_seen: Mutex::new(Instant::now()),
         }
     }
 
@@ -74,6 +78,19 @@ impl Session {
 
     pub(crate) fn set_standalone(&self, sink: Option<Sink>) {
         *lock(&self.standalone) = sink;
+    }
+
+    pub(crate) fn touch(&self) {
+        *lock(&self.last_seen) = Instant::now();
+    }
+
+    /// Idle: nothing in flight, no open standalone stream, unused for `limit`.
+    pub(crate) fn is_idle_for(&self, limit: std::time::Duration) -> bool {
+        self.inflight_count() == 0
+            && lock(&self.standalone)
+                .as_ref()
+                .is_none_or(|s| s.is_closed())
+            && lock(&self.last_seen).elapsed() >= limit
     }
 
     pub(crate) fn register_inflight(&self, id: RequestId, token: CancellationToken) {

@@ -44,6 +44,9 @@ pub struct HttpConfig {
     pub max_body_bytes: usize,
     /// Most concurrent legacy sessions.
     pub max_sessions: usize,
+    /// A legacy session unused this long (nothing in flight, no open stream) is
+    /// dropped when room is needed for a new one.
+    pub session_idle_timeout: Duration,
     /// How long connections may take to finish after shutdown starts.
     pub shutdown_grace: Duration,
 }
@@ -61,6 +64,7 @@ impl fmt::Debug for HttpConfig {
             .field("allowed_origins", &self.allowed_origins)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("max_sessions", &self.max_sessions)
+            .field("session_idle_timeout", &self.session_idle_timeout)
             .field("shutdown_grace", &self.shutdown_grace)
             .finish()
     }
@@ -76,6 +80,7 @@ impl Default for HttpConfig {
             allowed_origins: Vec::new(),
             max_body_bytes: crate::jsonrpc::DEFAULT_MAX_MESSAGE_BYTES,
             max_sessions: 1024,
+            session_idle_timeout: Duration::from_secs(30 * 60),
             shutdown_grace: Duration::from_secs(10),
         }
     }

@@ -98,7 +98,11 @@ fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn find_session(state: &HttpState, id: &str) -> Option<Arc<Session>> {
-    lock(&state.sessions).get(id).cloned()
+    let session = lock(&state.sessions).get(id).cloned();
+    if let Some(s) = &session {
+        s.touch();
+    }
+    session
 }
 
 /// `Mcp-Name` may carry `=?base64?…?=` for values that are not plain ASCII.
@@ -204,7 +208,14 @@ async fn request(
     let session = if stateless {
         None
     } else if rpc.method == "initialize" && session_id.is_none() {
-        if lock(&state.sessions).len() >= state.config.max_sessions {
+        let mut sessions = lock(&state.sessions);
+        if sessions.len() >= state.config.max_sessions {
+            let limit = state.config.session_idle_timeout;
+            sessions.retain(|_, s| !s.is_idle_for(limit));
+        }
+        let full = sessions.len() >= state.config.max_sessions;
+        drop(sessions);
+        if full {
             return rpc_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::INTERNAL_ERROR,

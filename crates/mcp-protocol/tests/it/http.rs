@@ -473,6 +473,47 @@ async fn host_origin_auth_and_body_cap() {
 }
 
 #[tokio::test]
+async fn idle_sessions_make_room_for_new_ones() {
+    let (s, _) = server();
+    let config = HttpConfig {
+        max_sessions: 1,
+        session_idle_timeout: Duration::from_millis(100),
+        ..HttpConfig::default()
+    };
+    let run = start(s, config).await;
+    let first = initialize(run.addr).await;
+    let body = rpc(
+        1,
+        "initialize",
+        json!({"protocolVersion": "2025-11-25", "capabilities": {}}),
+    );
+    assert_eq!(
+        send(run.addr, "POST", &[JSON, ACCEPT], &body).await.status,
+        503,
+        "full while the first is fresh"
+    );
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let second = initialize(run.addr).await;
+    assert_ne!(first, second);
+    let stale = send(
+        run.addr,
+        "POST",
+        &[JSON, ACCEPT, ("Mcp-Session-Id", first.as_str())],
+        &rpc(2, "ping", json!({})),
+    )
+    .await;
+    assert_eq!(stale.status, 404, "the idle session was dropped");
+    let live = send(
+        run.addr,
+        "POST",
+        &[JSON, ACCEPT, ("Mcp-Session-Id", second.as_str())],
+        &rpc(3, "ping", json!({})),
+    )
+    .await;
+    assert_eq!(live.status, 200);
+}
+
+#[tokio::test]
 async fn public_bind_requires_a_token_and_debug_hides_it() {
     let (s, _) = server();
     let config = HttpConfig {
