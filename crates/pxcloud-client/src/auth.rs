@@ -37,7 +37,7 @@ struct LoginFailure {
 pub(crate) struct AuthState {
     auth: Auth,
     token: Mutex<Option<Token>>,
-    login_lock: tokio::sync::Mutex<()>,
+    login_lock: Arc<tokio::sync::Mutex<()>>,
     login_attempts: AtomicU64,
     last_failure: Mutex<Option<LoginFailure>>,
     logins: Arc<AtomicU64>,
@@ -72,7 +72,7 @@ impl AuthState {
         Self {
             auth,
             token: Mutex::new(token),
-            login_lock: tokio::sync::Mutex::new(()),
+            login_lock: Arc::new(tokio::sync::Mutex::new(())),
             login_attempts: AtomicU64::new(0),
             last_failure: Mutex::new(None),
             logins,
@@ -91,7 +91,7 @@ impl AuthState {
 
     /// A token to send now: the current one, or a new one if there is none or it is about
     /// to expire (a given token is sent as it is; PXCloud will say if it expired).
-    pub(crate) async fn current(&self) -> Result<Token, Error> {
+    pub(crate) async fn current(self: &Arc<Self>) -> Result<Token, Error> {
         match self.snapshot() {
             Some(t) if self.is_static() || !t.needs_renewal(SystemTime::now()) => Ok(t),
             Some(t) => self.renew(Some(t.generation)).await,
@@ -101,9 +101,12 @@ impl AuthState {
 
     /// Logs in unless someone else already replaced the token of generation `seen` while
     /// this caller waited: one login however many callers ask at once.
-    pub(crate) async fn renew(&self, seen: Option<u64>) -> Result<Token, Error> {
+    ///
+    /// The login runs in its own task holding the lock, so a caller that is cancelled or
+    /// times out does not abort the login the other callers are waiting for.
+    pub(crate) async fn renew(self: &Arc<Self>, seen: Option<u64>) -> Result<Token, Error> {
         let attempts_before = self.login_attempts.load(Ordering::Acquire);
-        let _guard = self.login_lock.lock().await;
+        let guard = self.login_lock.clone().lock_owned().await;
         if let Some(t) = self.snapshot()
             && Some(t.generation) != seen
             && (self.is_static() || !t.needs_renewal(SystemTime::now()))
@@ -120,18 +123,37 @@ impl AuthState {
             }
             return Err(e);
         }
-        let (username, password) = match &self.auth {
-            Auth::Password { username, password } => (username, password),
-            Auth::Token(_) => {
-                return Err(Error::new(
-                    ErrorKind::Auth,
-                    "PXCloud refused PXCLOUD_TOKEN (expired or revoked) and a given token cannot \
-                     be renewed: set a fresh PXCLOUD_TOKEN, or set PXCLOUD_USER and PXCLOUD_PASS \
-                     so the client can log in again",
-                ));
-            }
-        };
+        if self.is_static() {
+            return Err(Error::new(
+                ErrorKind::Auth,
+                "PXCloud refused PXCLOUD_TOKEN (expired or revoked) and a given token cannot \
+                 be renewed: set a fresh PXCLOUD_TOKEN, or set PXCLOUD_USER and PXCLOUD_PASS \
+                 so the client can log in again",
+            ));
+        }
         let attempt = self.login_attempts.fetch_add(1, Ordering::AcqRel) + 1;
+        let state = self.clone();
+        let task = tokio::spawn(async move {
+            let _guard = guard;
+            state.login_and_store(attempt).await
+        });
+        match task.await {
+            Ok(result) => result,
+            Err(e) => Err(Error::new(
+                ErrorKind::Auth,
+                format!("the login task ended abnormally: {e}"),
+            )),
+        }
+    }
+
+    /// One login; stores the new token or remembers the failure for the callers waiting.
+    async fn login_and_store(&self, attempt: u64) -> Result<Token, Error> {
+        let Auth::Password { username, password } = &self.auth else {
+            return Err(Error::new(
+                ErrorKind::Auth,
+                "a given token cannot be renewed",
+            ));
+        };
         match self.login(username, password).await {
             Ok((secret, expires_at)) => {
                 let generation = self.snapshot().map(|t| t.generation).unwrap_or(0) + 1;

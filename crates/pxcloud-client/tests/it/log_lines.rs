@@ -38,7 +38,10 @@ async fn no_secret_in_any_log_line() {
         .with_writer(buffer.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Global rather than thread-local: the login runs in a task of its own, and callsite
+    // interest is cached process-wide. Other tests' lines land here too, which only widens
+    // the check.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let sim = sim_http().await;
     let client = Client::new(config_for(&sim)).unwrap();

@@ -25,9 +25,13 @@ fn config(url: &str) -> ClientConfig {
 
 /// A server that issues token "tok-N" on the N-th login and accepts only the newest.
 async fn pxcloud_like() -> (LocalServer, Arc<AtomicUsize>) {
+    pxcloud_like_slow(Duration::ZERO).await
+}
+
+async fn pxcloud_like_slow(delay: Duration) -> (LocalServer, Arc<AtomicUsize>) {
     let logins = Arc::new(AtomicUsize::new(0));
     let l = logins.clone();
-    let server = LocalServer::start(move |seen, _| {
+    let server = LocalServer::start_slow(delay, move |seen, _| {
         if seen.path == "/api/auth/login" {
             let n = l.fetch_add(1, Ordering::SeqCst) + 1;
             return json(
@@ -150,4 +154,23 @@ async fn per_attempt_timeout_repeats_get_never_post() {
     assert_eq!(e.kind(), ErrorKind::Timeout);
     assert!(e.may_have_been_sent());
     assert_eq!(arrivals.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn cancelled_caller_does_not_abort_the_login_others_wait_for() {
+    let (server, logins) = pxcloud_like_slow(Duration::from_millis(300)).await;
+    let client = Client::new(config(&server.url())).unwrap();
+    let first = {
+        let client = client.clone();
+        tokio::spawn(async move { client.send(ApiRequest::get("/api/a")).await })
+    };
+    tokio::time::sleep(Duration::from_millis(80)).await;
+    first.abort();
+    let r = client.send(ApiRequest::get("/api/b")).await.unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        logins.load(Ordering::SeqCst),
+        1,
+        "the login survived the cancelled caller"
+    );
 }
