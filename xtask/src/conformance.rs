@@ -18,6 +18,7 @@ use crate::args::Args;
 use crate::fixture::{self, HttpServer};
 use crate::node;
 use crate::proc::{self, Echo};
+use crate::text::one_line;
 use crate::workspace;
 
 use report::Summary;
@@ -379,10 +380,6 @@ fn full_report(outcomes: &[Outcome], recap: &str) -> String {
         text.push('\n');
     }
     text
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 #[cfg(test)]

@@ -18,6 +18,7 @@ use anyhow::{Context, Result, bail};
 use crate::args::Args;
 use crate::fixture::{self, HttpServer};
 use crate::proc::{self, Echo};
+use crate::text::{last_lines, one_line};
 use crate::{node, python, workspace};
 
 use judge::{Expectation, Verdict};
@@ -331,7 +332,7 @@ fn run_client(
     }
     if !verdict.pass && !done.stderr.trim().is_empty() {
         // The client's own stderr (and a stdio fixture's, which it inherits) explains most failures.
-        println!("xtask: stderr of {name}:\n{}", tail_lines(&done.stderr, 25));
+        println!("xtask: stderr of {name}:\n{}", last_lines(&done.stderr, 25));
     }
     Ok(Row {
         client,
@@ -395,15 +396,6 @@ fn table(rows: &[Row]) -> String {
         rows.len() - passed
     );
     text
-}
-
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn tail_lines(text: &str, lines: usize) -> String {
-    let all: Vec<&str> = text.lines().collect();
-    all[all.len().saturating_sub(lines)..].join("\n")
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ mod interop;
 mod node;
 mod proc;
 mod python;
+mod text;
 mod workspace;
 
 use std::process::ExitCode;

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
+use crate::text::last_lines;
+
 /// How often a running child is polled.
 const POLL: Duration = Duration::from_millis(50);
 
@@ -226,15 +228,12 @@ impl Finished {
     pub(crate) fn tail(&self, lines: usize) -> String {
         let mut out = String::new();
         for (label, text) in [("stderr", &self.stderr), ("stdout", &self.stdout)] {
-            let all: Vec<&str> = text.lines().collect();
-            if all.is_empty() {
+            if text.trim().is_empty() {
                 continue;
             }
-            let start = all.len().saturating_sub(lines);
             out.push_str(&format!(
-                "--- last {} lines of {label}:\n{}\n",
-                all.len() - start,
-                all[start..].join("\n")
+                "--- {label} (last {lines} lines at most):\n{}\n",
+                last_lines(text, lines)
             ));
         }
         out

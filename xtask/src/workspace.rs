@@ -29,14 +29,8 @@ pub(crate) fn log_dir() -> Result<PathBuf> {
 /// The last `lines` lines of a text file, for error messages about a dead server.
 pub(crate) fn tail(path: &Path, lines: usize) -> String {
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            let all: Vec<&str> = text.lines().collect();
-            if all.is_empty() {
-                return "(the log is empty)".to_owned();
-            }
-            let start = all.len().saturating_sub(lines);
-            all[start..].join("\n")
-        }
+        Ok(text) if text.trim().is_empty() => "(the log is empty)".to_owned(),
+        Ok(text) => crate::text::last_lines(&text, lines),
         Err(error) => format!("(cannot read {}: {error})", path.display()),
     }
 }
