@@ -71,14 +71,14 @@ struct Options {
     suites: Vec<Suite>,
     url: Option<String>,
     keep_going: bool,
-    release: bool,
+    fixture: fixture::Source,
     timeout: Duration,
 }
 
 fn parse(argv: &[String]) -> Result<Options> {
     let mut args = Args::new(argv);
     let keep_going = args.switch("--keep-going");
-    let release = args.switch("--release");
+    let fixture = fixture::Source::from_args(&mut args)?;
     let url = args.value("--url")?;
     let timeout = args.seconds("--timeout", 600)?;
     let wanted = args.values("--suite")?;
@@ -103,7 +103,7 @@ fn parse(argv: &[String]) -> Result<Options> {
         suites,
         url,
         keep_going,
-        release,
+        fixture,
         timeout,
     })
 }
@@ -160,7 +160,7 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
     }
     let binary = match options.url {
         Some(_) => None,
-        None => Some(fixture::build(options.release)?),
+        None => Some(options.fixture.executable()?),
     };
     let target = match (&binary, &options.url) {
         (Some(binary), _) => Target::Fixture(binary),

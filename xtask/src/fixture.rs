@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+use crate::args::Args;
 use crate::proc::{self, ChildGuard};
 use crate::workspace;
 
@@ -16,10 +17,40 @@ pub(crate) const PACKAGE: &str = "conformance-server";
 /// How long a freshly started fixture may take to accept connections.
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// Where the fixture executable comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// `cargo build -p conformance-server`, in release mode if asked.
+    Build { release: bool },
+    /// An executable somebody built already (`--fixture-bin PATH`).
+    Prebuilt(PathBuf),
+}
+
+impl Source {
+    /// Reads `--release` and `--fixture-bin PATH`.
+    pub(crate) fn from_args(args: &mut Args) -> Result<Self> {
+        let release = args.switch("--release");
+        match args.value("--fixture-bin")? {
+            Some(_) if release => bail!("--fixture-bin and --release exclude each other"),
+            Some(path) => Ok(Self::Prebuilt(PathBuf::from(path))),
+            None => Ok(Self::Build { release }),
+        }
+    }
+
+    /// The executable, built if needed.
+    pub(crate) fn executable(&self) -> Result<PathBuf> {
+        match self {
+            Self::Build { release } => build(*release),
+            Self::Prebuilt(path) if path.is_file() => Ok(path.clone()),
+            Self::Prebuilt(path) => bail!("--fixture-bin {} is not a file", path.display()),
+        }
+    }
+}
+
 /// Builds the fixture with cargo and returns the path of its executable.
 ///
 /// The dev profile is the default because CI has built the workspace in dev already.
-pub(crate) fn build(release: bool) -> Result<PathBuf> {
+fn build(release: bool) -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command.current_dir(workspace::root()).args([
@@ -139,6 +170,29 @@ impl HttpServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn source_from_args() {
+        let parse = |list: &[&str]| {
+            let owned: Vec<String> = list.iter().map(|s| (*s).to_owned()).collect();
+            Source::from_args(&mut Args::new(&owned)).map_err(|e| e.to_string())
+        };
+        assert_eq!(parse(&[]), Ok(Source::Build { release: false }));
+        assert_eq!(parse(&["--release"]), Ok(Source::Build { release: true }));
+        assert_eq!(
+            parse(&["--fixture-bin", "/x/cs"]),
+            Ok(Source::Prebuilt(PathBuf::from("/x/cs")))
+        );
+        assert!(parse(&["--fixture-bin", "/x/cs", "--release"]).is_err());
+        let missing = Source::Prebuilt(PathBuf::from("/nonexistent/conformance-server"));
+        assert!(
+            missing
+                .executable()
+                .unwrap_err()
+                .to_string()
+                .contains("is not a file")
+        );
+    }
 
     #[test]
     fn finds_the_executable_among_cargo_messages() {

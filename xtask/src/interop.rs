@@ -76,13 +76,13 @@ struct Options {
     transports: Vec<Transport>,
     url: Option<String>,
     stdio_command: Option<Vec<String>>,
-    release: bool,
+    fixture: fixture::Source,
     timeout: Duration,
 }
 
 fn parse(argv: &[String]) -> Result<Options> {
     let mut args = Args::new(argv);
-    let release = args.switch("--release");
+    let fixture = fixture::Source::from_args(&mut args)?;
     let url = args.value("--url")?;
     let stdio_command = args.value("--stdio-command")?.map(|text| {
         text.split_whitespace()
@@ -117,7 +117,7 @@ fn parse(argv: &[String]) -> Result<Options> {
         transports,
         url,
         stdio_command,
-        release,
+        fixture,
         timeout,
     })
 }
@@ -217,7 +217,7 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
         && options.stdio_command.is_none())
         || (options.transports.contains(&Transport::Http) && options.url.is_none());
     let binary = if needs_fixture {
-        Some(fixture::build(options.release)?)
+        Some(options.fixture.executable()?)
     } else {
         None
     };

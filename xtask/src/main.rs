@@ -33,6 +33,7 @@ tasks:
                   --url URL                       test an already-running server instead
                   --keep-going                    run every suite even after one fails
                   --release                       build the fixture in release mode
+                  --fixture-bin PATH              use this fixture executable, build nothing
                   --timeout SECS                  overall limit per suite (default 600)
   interop       official Python (mcp 2.3.x) and TypeScript (SDK 1.x) clients x stdio/HTTP
                   --client python|python-legacy|typescript   only this client (repeatable)
@@ -40,6 +41,7 @@ tasks:
                   --url URL                       HTTP: test an already-running server
                   --stdio-command 'CMD ARGS'      stdio: spawn this server instead
                   --release                       build the fixture in release mode
+                  --fixture-bin PATH              use this fixture executable, build nothing
                   --timeout SECS                  limit per client run (default 90)
   ci-deps       install Node 22, both suites, the TypeScript SDK and the Python venv
   help          print this text";
