@@ -18,6 +18,10 @@ use crate::session::{Session, Sink};
 use crate::version::ProtocolVersion;
 
 /// Serves on this process's stdin/stdout until stdin ends, SIGINT or SIGTERM.
+///
+/// Tokio reads stdin on a blocking thread that a signal cannot interrupt, so after this
+/// returns the binary should end its runtime with `Runtime::shutdown_timeout` (or exit)
+/// rather than wait for that thread.
 pub async fn serve_stdio(server: Server) -> Result<(), TransportError> {
     serve_stream(
         server,

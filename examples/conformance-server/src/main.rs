@@ -8,6 +8,7 @@ mod tools;
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use mcp_protocol::http::{HttpConfig, serve_http};
@@ -59,7 +60,7 @@ fn run() -> anyhow::Result<()> {
         .enable_all()
         .build()
         .context("starting the runtime")?;
-    rt.block_on(async move {
+    let served = rt.block_on(async move {
         match http {
             Some(bind) => {
                 let config = HttpConfig {
@@ -71,7 +72,11 @@ fn run() -> anyhow::Result<()> {
             }
             None => mcp_protocol::stdio::serve_stdio(server).await,
         }
-    })?;
+    });
+    // Tokio reads stdin on a blocking thread that cannot be interrupted; do not wait
+    // for it after a signal.
+    rt.shutdown_timeout(Duration::from_millis(100));
+    served?;
     Ok(())
 }
 

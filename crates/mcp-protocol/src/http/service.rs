@@ -153,13 +153,22 @@ async fn post(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Bod
         name: header_str(&parts.headers, "mcp-name").map(decode_name),
     };
     let session_id = header_str(&parts.headers, SESSION_HEADER);
+    // Stream only to clients that accept SSE; others get the final answer alone.
+    let sse_ok = parts
+        .headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|a| {
+            let a = a.to_ascii_lowercase();
+            a.contains("text/event-stream") || a.contains("*/*")
+        });
     let incoming = match decode(&bytes) {
         Ok(i) => i,
         Err(e) => return sse::json(StatusCode::BAD_REQUEST, &Message::Error(e).to_value()),
     };
     match incoming {
         Incoming::Single(Message::Request(rpc)) => {
-            request(state, rpc, session_id, http_headers).await
+            request(state, rpc, session_id, http_headers, sse_ok).await
         }
         Incoming::Single(other) => {
             let Some(session) = session_id
@@ -184,6 +193,7 @@ async fn request(
     rpc: RpcRequest,
     session_id: Option<String>,
     headers: HttpHeaders,
+    sse_ok: bool,
 ) -> Response<Body> {
     let mut params_probe = rpc
         .params
@@ -255,6 +265,26 @@ async fn request(
         let _ = done_tx.send(reply);
     });
     let guard = token.drop_guard();
+    if !sse_ok {
+        // Notifications have nowhere to go; drop them and wait for the answer.
+        let reply = loop {
+            tokio::select! {
+                biased;
+                r = &mut done_rx => break r,
+                m = rx.recv() => if m.is_none() { break (&mut done_rx).await },
+            }
+        };
+        drop(guard);
+        let mut resp = match reply {
+            Ok(Some(reply)) => {
+                let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+                sse::json(status, &reply.message.to_value())
+            }
+            _ => sse::empty(StatusCode::ACCEPTED),
+        };
+        add_session_header(&mut resp, new_session.as_deref());
+        return resp;
+    }
     let first = tokio::select! {
         biased;
         m = rx.recv() => m,

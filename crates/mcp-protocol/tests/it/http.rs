@@ -393,6 +393,19 @@ async fn stateless_requests_checks_and_streams() {
         ]
     );
     assert_eq!(events[2]["result"]["resultType"], "complete");
+
+    // A client that accepts only JSON gets the answer without the notifications.
+    let mut json_only = h("progress");
+    json_only[1] = ("Accept", "application/json");
+    let plain = send(
+        run.addr,
+        "POST",
+        &json_only,
+        &call("progress", json!({"progressToken": "tok"})),
+    )
+    .await;
+    assert_eq!(plain.header("content-type"), Some("application/json"));
+    assert_eq!(plain.json()["result"]["content"][0]["text"], "progressed");
 }
 
 #[tokio::test]
