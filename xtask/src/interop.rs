@@ -227,8 +227,9 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
     };
 
     let mut rows = Vec::new();
+    let mut fixture_died = false;
     for transport in &options.transports {
-        // One HTTP fixture serves every HTTP client in turn; dropped (killed) after them.
+        // One HTTP fixture serves every HTTP client in turn; stopped after them.
         let mut server = None;
         let target: Vec<String> = match transport {
             Transport::Http => {
@@ -274,18 +275,24 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
         }
         if let Some(mut server) = server {
             match server.exited()? {
-                Some(status) => println!(
-                    "xtask: warning: {} exited during the HTTP runs ({status}); last lines of {}:\n{}",
-                    fixture::PACKAGE,
-                    server.log().display(),
-                    workspace::tail(server.log(), 20)
-                ),
+                Some(status) => {
+                    fixture_died = true;
+                    println!(
+                        "xtask: error: {} exited during the HTTP runs ({status}); last lines of {}:\n{}",
+                        fixture::PACKAGE,
+                        server.log().display(),
+                        workspace::tail(server.log(), 20)
+                    );
+                }
                 None => server.stop(),
             }
         }
     }
+    if fixture_died {
+        println!("xtask: interop fails: the HTTP fixture died (see above)");
+    }
     print!("\n{}", table(&rows));
-    Ok(rows.iter().all(|row| row.verdict.pass))
+    Ok(!fixture_died && rows.iter().all(|row| row.verdict.pass))
 }
 
 fn run_client(
