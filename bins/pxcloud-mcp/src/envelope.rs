@@ -119,29 +119,21 @@ pub struct Shape<'a> {
 }
 
 /// The JSON Schema of the envelope, the `outputSchema` of every catalog tool.
+///
+/// Deliberately small: it is repeated on every tool of `tools/list`, so it names the members
+/// a client can rely on and leaves the rest (`tool`, `method`, `path`, `dataType`, `hints`,
+/// `truncated`, always present or documented in the guides) open.
 pub fn output_schema() -> Value {
     json!({
         "type": "object",
         "properties": {
             "ok": {"type": "boolean"},
-            "tool": {"type": "string"},
-            "method": {"type": "string"},
-            "path": {"type": "string"},
             "status": {"type": "integer"},
             "summary": {"type": "string"},
-            "dataType": {"enum": ["object", "array", "string", "number", "boolean", "null"]},
             "data": {},
-            "hints": {"type": "array", "items": {"type": "string"}},
-            "truncated": {
-                "type": "object",
-                "properties": {
-                    "shownItems": {"type": "integer"},
-                    "totalItems": {"type": "integer"},
-                    "omittedBytes": {"type": "integer"}
-                }
-            }
+            "hints": {"type": "array", "items": {"type": "string"}}
         },
-        "required": ["ok", "tool", "method", "path", "status", "summary", "dataType", "data"]
+        "required": ["ok", "status", "summary", "data"]
     })
 }
 

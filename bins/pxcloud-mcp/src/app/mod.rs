@@ -177,7 +177,7 @@ fn catalog_entry(guard: &Guard, tool: &Tool, can_elicit: bool) -> ToolEntry {
             json!({
                 "type": "array",
                 "items": {"type": "string"},
-                "description": "Keep only these fields of the result (dotted paths allowed) to keep it small."
+                "description": "Only these result fields (dotted paths ok)."
             }),
         );
     }
