@@ -73,6 +73,8 @@ pub(crate) struct Converter<'a> {
     collectors: Vec<BTreeSet<String>>,
     /// Resolved `$ref` strings.
     targets: HashMap<String, Target>,
+    /// Whether each `pattern` seen so far is a regex the validator accepts.
+    patterns: HashMap<String, bool>,
     /// Nodes inlined so far into each schema being converted (parallel to `collectors`).
     inlined: Vec<usize>,
 }
@@ -105,6 +107,7 @@ impl<'a> Converter<'a> {
             collectors: Vec::new(),
             inlined: Vec::new(),
             targets: HashMap::new(),
+            patterns: HashMap::new(),
         }
     }
 
@@ -429,8 +432,20 @@ impl<'a> Converter<'a> {
                     }
                     None => invalid(warnings, ptr, k, "a non-negative integer"),
                 },
-                "pattern" | "format" | "title" | "description" | "contentMediaType"
-                | "contentEncoding" | "$comment" => {
+                "pattern" => match value {
+                    Value::String(p) if self.regex_ok(p) => {
+                        out.insert(k.into(), value.clone());
+                    }
+                    Value::String(_) => invalid(
+                        warnings,
+                        ptr,
+                        k,
+                        "a regular expression the validator understands (ECMA 262)",
+                    ),
+                    _ => invalid(warnings, ptr, k, "a string"),
+                },
+                "format" | "title" | "description" | "contentMediaType" | "contentEncoding"
+                | "$comment" => {
                     if value.is_string() {
                         out.insert(k.into(), value.clone());
                     } else {
@@ -468,6 +483,15 @@ impl<'a> Converter<'a> {
                     refs::push_token(ptr, k);
                     let mut converted = Map::new();
                     for (name, member) in members {
+                        if k == "patternProperties" && !self.regex_ok(name) {
+                            invalid(
+                                warnings,
+                                ptr,
+                                k,
+                                "keyed by regular expressions the validator understands",
+                            );
+                            continue;
+                        }
                         let (schema, n) = self.sub(member, ptr, name, dir, warnings);
                         if k == "properties" && hidden(&schema, dir) {
                             dropped.push(name.clone());
@@ -542,6 +566,17 @@ impl<'a> Converter<'a> {
         }
         finish(&mut out, map, nullable, &dropped, dir);
         (Value::Object(out), size)
+    }
+
+    /// `true` when the `jsonschema` crate accepts `pattern` (checked once per distinct text).
+    fn regex_ok(&mut self, pattern: &str) -> bool {
+        if let Some(ok) = self.patterns.get(pattern) {
+            return *ok;
+        }
+        let ok = jsonschema_regex::to_rust_regex(pattern)
+            .is_ok_and(|translated| fancy_regex::Regex::new(&translated).is_ok());
+        self.patterns.insert(pattern.to_owned(), ok);
+        ok
     }
 
     fn schema_list(
