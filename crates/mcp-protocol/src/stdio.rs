@@ -18,18 +18,50 @@ use crate::session::{Session, Sink};
 use crate::version::ProtocolVersion;
 
 /// Serves on this process's stdin/stdout until stdin ends, SIGINT or SIGTERM.
-///
-/// Tokio reads stdin on a blocking thread that a signal cannot interrupt, so after this
-/// returns the binary should end its runtime with `Runtime::shutdown_timeout` (or exit)
-/// rather than wait for that thread.
 pub async fn serve_stdio(server: Server) -> Result<(), TransportError> {
     serve_stream(
         server,
-        tokio::io::stdin(),
+        stdin_reader(),
         tokio::io::stdout(),
         shutdown_signal(),
     )
     .await
+}
+
+/// Stdin read on a plain thread rather than Tokio's blocking pool: a read blocked on a
+/// silent client cannot be interrupted, and a pool thread would keep the runtime from
+/// shutting down after a signal. A plain thread ends with the process.
+fn stdin_reader() -> impl AsyncRead + Unpin + Send + 'static {
+    let (tx, rx) = mpsc::channel::<std::io::Result<bytes::Bytes>>(8);
+    let spawned = std::thread::Builder::new()
+        .name("mcp-stdin".into())
+        .spawn(move || {
+            use std::io::Read;
+            let mut stdin = std::io::stdin().lock();
+            let mut buf = vec![0u8; 64 * 1024];
+            loop {
+                match stdin.read(&mut buf) {
+                    Ok(0) => return,
+                    Ok(n) => {
+                        let chunk = bytes::Bytes::copy_from_slice(buf.get(..n).unwrap_or_default());
+                        if tx.blocking_send(Ok(chunk)).is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => {
+                        let _ = tx.blocking_send(Err(e));
+                        return;
+                    }
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the stdin reader thread");
+    }
+    let chunks =
+        futures_util::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+    tokio_util::io::StreamReader::new(Box::pin(chunks))
 }
 
 /// Resolves on SIGINT or (on Unix) SIGTERM.

@@ -73,9 +73,7 @@ fn run() -> anyhow::Result<()> {
             None => mcp_protocol::stdio::serve_stdio(server).await,
         }
     });
-    // Tokio reads stdin on a blocking thread that cannot be interrupted; do not wait
-    // for it after a signal.
-    rt.shutdown_timeout(Duration::from_millis(100));
+    rt.shutdown_timeout(Duration::from_secs(1));
     served?;
     Ok(())
 }
