@@ -12,6 +12,33 @@
 //! [`Warning`]s with a JSON pointer; only a document that is not OpenAPI at all, or of an
 //! unknown version, is an [`IngestError`].
 //!
+//! # Rules other crates can rely on
+//!
+//! - **Names**: `prefix + operationId` with every run of characters outside `[A-Za-z0-9]`
+//!   turned into one `_` (leading/trailing `_` trimmed); without an operationId,
+//!   `method_path` (e.g. `get_nodes_node_qemu`). Repeats get `_2`, `_3`, … in document order.
+//!   Names longer than [`IngestOptions::max_name_len`] (48) keep their head and end in `_` +
+//!   8 hex digits of SHA-256 of the full name. Every name matches `^[A-Za-z0-9_.-]{1,64}$`.
+//! - **Input schema**: `{"type": "object", "properties": …, "required": …,
+//!   "additionalProperties": false, "$defs": …}`. Path, query, header and cookie parameters
+//!   keep their spec names (a repeat in another location becomes `<in>_<name>`). An object
+//!   JSON/form body is flattened: each body property is an argument, renamed `body_<name>`
+//!   when a parameter already has the name. Any other body (array, primitive, `oneOf`, map)
+//!   is the single argument `body`. Only the body's required properties of a required body
+//!   are required; path parameters are always required.
+//! - **Output schema**: from the first 2xx response with a JSON media type. An object schema
+//!   is used as is; anything else is wrapped as `{"result": …}` ([`Tool::output_wrapped`]).
+//!   Use [`Tool::structured_content`]: it returns `None` (send text only) when a response does
+//!   not match, so a mismatch never turns a success into a failure.
+//! - **Schemas** are JSON Schema 2020-12, self-contained (`$ref` only to `#/$defs/…`), with
+//!   size and depth bounds: a schema inlines referenced schemas up to a node budget, cycles
+//!   and large targets go to `$defs`, a tool's `$defs` stop at a node budget (the rest becomes
+//!   `{}` with a [`WarningKind::SizeLimit`] warning) and nesting deeper than 64 levels inside
+//!   one schema is cut to `{}` ([`WarningKind::DepthLimit`]).
+//! - **Requests**: [`Tool::request`] validates, then builds an [`HttpRequest`] relative to the
+//!   API base URL. For form and multipart bodies, `body` is a JSON object of fields that the
+//!   HTTP client encodes according to `content_type`.
+//!
 //! ```
 //! use openapi_ingest::{Catalog, IngestOptions};
 //! use serde_json::json;

@@ -45,3 +45,28 @@ fn every_failing_field_is_named_and_values_are_not_echoed() {
     // request() validates too.
     assert!(t.request(&args(json!({"org": "o"}))).is_err());
 }
+
+#[test]
+fn catalog_and_tools_can_be_shared_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<openapi_ingest::Catalog>();
+    assert_send_sync::<openapi_ingest::Tool>();
+    let c = std::sync::Arc::new(ingest(&doc30(
+        "/x/{id}",
+        json!({"get": {"parameters": [{"name": "id", "in": "path", "required": true,
+                                        "schema": {"type": "integer"}}],
+                       "responses": {"200": {"description": "ok"}}}}),
+    )));
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let c = std::sync::Arc::clone(&c);
+            std::thread::spawn(move || {
+                let t = &c.tools()[0];
+                t.request(&args(json!({ "id": i }))).map(|r| r.path)
+            })
+        })
+        .collect();
+    for (i, h) in handles.into_iter().enumerate() {
+        assert_eq!(h.join().expect("thread"), Ok(format!("/x/{i}")));
+    }
+}
