@@ -254,7 +254,7 @@ impl App {
 
 fn denied(facts: ToolFacts<'_>, code: &str, message: &str) -> ToolOutput {
     ToolOutput {
-        text: format!("{}: not run\n{message}", facts.title),
+        text: format!("{}: not run\n{message}", facts.title.trim_end_matches('.')),
         structured: json!({
             "ok": false,
             "tool": facts.name,

@@ -448,3 +448,130 @@ async fn dynamic_mode_applies_the_same_policy() {
         .expect_err("not listed");
     assert!(matches!(err, CallError::UnknownTool(_)));
 }
+
+/// The policy issue's bypass table, end to end: each attempt is refused with a clear message
+/// and nothing reaches PXCloud.
+#[tokio::test]
+async fn bypass_attempts_never_reach_pxcloud() {
+    let sim = sim().await;
+    let app = start(&sim, |_| {}).await;
+    let migrate = json!({"id": VM, "target_node": "pve2", "online": true});
+    let approve = |tool: &str, a: &Value| {
+        args(json!({"action": "x", "target": VM, "impact": "y", "tool": tool, "arguments": a}))
+    };
+    let handle_for = async |tool: &str, a: &Value| -> String {
+        let out = app
+            .call_tool("pxcloud_confirm_change", approve(tool, a), &NoClient)
+            .await
+            .expect("known");
+        out.structured["confirmation"]
+            .as_str()
+            .expect("handle")
+            .to_owned()
+    };
+    let with = |extra: Value| {
+        let mut a = args(migrate.clone());
+        a.extend(args(extra));
+        a
+    };
+
+    let good = handle_for("pxcloud_migrate_vm", &migrate).await;
+    let mut tampered = good.clone();
+    let last = tampered.pop().expect("non-empty");
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let other_tool = handle_for("pxcloud_delete_vm", &json!({"id": VM})).await;
+
+    let cases: Vec<(&str, Map<String, Value>, &str)> = vec![
+        (
+            "confirmed as a string",
+            with(json!({"confirmed": "true"})),
+            "boolean",
+        ),
+        (
+            "confirmed as a number",
+            with(json!({"confirmed": 1})),
+            "boolean",
+        ),
+        (
+            "confirmed without a handle",
+            with(json!({"confirmed": true})),
+            "confirmation_required",
+        ),
+        (
+            "tampered handle",
+            with(json!({"confirmed": true, "confirmation": tampered})),
+            "tampered",
+        ),
+        (
+            "handle for another tool",
+            with(json!({"confirmed": true, "confirmation": other_tool})),
+            "another tool",
+        ),
+        (
+            "dry run with confirmed",
+            with(json!({"dry_run": true, "confirmed": true})),
+            "cannot be combined",
+        ),
+    ];
+    for (what, call_args, fragment) in cases {
+        let out = app
+            .call_tool("pxcloud_migrate_vm", call_args, &NoClient)
+            .await
+            .expect("known");
+        assert!(out.is_error, "{what}: {}", out.text);
+        assert!(
+            out.text.to_lowercase().contains(fragment),
+            "{what}: {:?} lacks {fragment:?}",
+            out.text
+        );
+    }
+    // An expired handle, from a server whose handles live one second.
+    let short = start(&sim, |r| r.confirm_ttl_secs = Some("1".into())).await;
+    let out = short
+        .call_tool(
+            "pxcloud_confirm_change",
+            approve("pxcloud_migrate_vm", &migrate),
+            &NoClient,
+        )
+        .await;
+    let expiring = out.expect("known").structured["confirmation"]
+        .as_str()
+        .expect("handle")
+        .to_owned();
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let out = short
+        .call_tool(
+            "pxcloud_migrate_vm",
+            with(json!({"confirmed": true, "confirmation": expiring})),
+            &NoClient,
+        )
+        .await
+        .expect("known");
+    assert!(out.is_error && out.text.contains("expired"), "{}", out.text);
+
+    let hidden = start(&sim, |r| r.read_only = Some("true".into())).await;
+    let err = hidden
+        .call_tool(
+            "pxcloud_migrate_vm",
+            with(json!({"confirmed": true})),
+            &NoClient,
+        )
+        .await;
+    assert_eq!(
+        err.expect_err("hidden"),
+        CallError::UnknownTool("pxcloud_migrate_vm".into())
+    );
+    assert_eq!(
+        reached(&sim, "POST", "/migrate"),
+        0,
+        "no attempt reached PXCloud"
+    );
+    assert_eq!(
+        sim.log()
+            .entries()
+            .iter()
+            .filter(|e| e.method == "DELETE")
+            .count(),
+        0
+    );
+}
