@@ -575,3 +575,129 @@ async fn bypass_attempts_never_reach_pxcloud() {
         0
     );
 }
+
+/// Records progress notifications.
+#[derive(Default)]
+struct Watching {
+    progress: Mutex<Vec<(f64, Option<String>)>>,
+}
+
+#[async_trait]
+impl Caller for Watching {
+    fn can_elicit(&self) -> bool {
+        true
+    }
+    async fn elicit(
+        &self,
+        _key: &str,
+        _message: &str,
+        _schema: Value,
+    ) -> Result<Elicited, Interrupt> {
+        Ok(Elicited::Accepted(Map::new()))
+    }
+    fn progress(&self, done: f64, _total: Option<f64>, message: Option<&str>) {
+        self.progress
+            .lock()
+            .expect("lock")
+            .push((done, message.map(str::to_owned)));
+    }
+}
+
+#[tokio::test]
+async fn wait_task_reports_progress_until_the_task_ends() {
+    let sim = sim().await;
+    let app = start(&sim, |_| {}).await;
+    let watching = Watching::default();
+    let out = app
+        .call_tool(
+            "pxcloud_migrate_vm",
+            args(json!({"id": VM, "target_node": "pve2", "online": true})),
+            &watching,
+        )
+        .await
+        .expect("known");
+    let task = out.structured["data"]["task_id"]
+        .as_str()
+        .expect("task id")
+        .to_owned();
+    let done = app
+        .call_tool(
+            "pxcloud_wait_task",
+            args(json!({"task_id": task})),
+            &watching,
+        )
+        .await
+        .expect("known");
+    assert!(!done.is_error, "{}", done.text);
+    let progress = watching.progress.lock().expect("lock").clone();
+    assert!(progress.len() >= 2, "progress was reported: {progress:?}");
+    assert!(
+        progress.windows(2).all(|w| w[0].0 <= w[1].0),
+        "progress never goes back: {progress:?}"
+    );
+    assert_eq!(progress.last().map(|p| p.0), Some(100.0));
+
+    let missing = app
+        .call_tool(
+            "pxcloud_wait_task",
+            args(json!({"task_id": "UPID:nope"})),
+            &watching,
+        )
+        .await
+        .expect("known");
+    assert!(
+        missing.is_error && missing.structured["status"] == 404,
+        "{}",
+        missing.text
+    );
+}
+
+#[tokio::test]
+async fn start_up_waits_for_a_failing_pxcloud_with_wait() {
+    let sim = sim().await;
+    sim.faults().set_spec_failure(Some(503));
+    let faults = sim.faults();
+    tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_millis(1200)).await;
+        faults.set_spec_failure(None);
+    });
+    let app = start(&sim, |r| r.wait = true).await;
+    assert!(app.list_tools(false).len() > 100);
+
+    sim.faults().set_spec_failure(Some(500));
+    let raw = RawOptions {
+        url: Some(sim.url()),
+        user: Some(pxcloud_sim::ADMIN_USER.into()),
+        pass: Some(pxcloud_sim::ADMIN_PASSWORD.into()),
+        ..RawOptions::default()
+    };
+    let config = Config::from_raw(&raw, Purpose::Connect).expect("valid");
+    let error = App::start(config)
+        .await
+        .expect_err("without --wait a failing spec stops start-up");
+    assert!(format!("{error:#}").contains("500"), "{error:#}");
+}
+
+#[tokio::test]
+async fn a_refreshed_spec_that_changes_the_tools_is_reported() {
+    let sim = sim().await;
+    let app = start(&sim, |_| {}).await;
+    assert!(
+        !app.refresh().await.expect("refresh"),
+        "same document: no change"
+    );
+    let smaller = openapi_ingest::Catalog::from_value(
+        &json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/api/ping": {"get": {
+            "operationId": "ping", "responses": {"200": {"description": "ok"}}}}}}),
+        &openapi_ingest::IngestOptions::default(),
+    )
+    .expect("catalog");
+    assert!(app.replace_catalog(smaller));
+    let names: Vec<String> = app.list_tools(false).into_iter().map(|t| t.name).collect();
+    assert_eq!(names[0], "pxcloud_ping");
+    assert_eq!(
+        names.len(),
+        4,
+        "ping and the three workflow tools: {names:?}"
+    );
+}
