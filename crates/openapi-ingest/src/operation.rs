@@ -874,7 +874,10 @@ fn flattenable(schema: &Value) -> Option<Vec<String>> {
     .iter()
     .any(|k| map.contains_key(*k));
     let props = map.get("properties")?.as_object()?;
-    if !objectish || composed || props.is_empty() {
+    // An object with no properties flattens to nothing only when it also admits nothing else
+    // (Stripe's GET operations carry such empty form bodies); a free-form map stays `body`.
+    let closed = map.get("additionalProperties") == Some(&Value::Bool(false));
+    if !objectish || composed || (props.is_empty() && !closed) {
         return None;
     }
     let required: Vec<String> = match map.get("required") {

@@ -753,7 +753,7 @@ pub(crate) fn make_nullable(out: &mut Map<String, Value>) {
                 }
                 out.insert(
                     "anyOf".into(),
-                    json!([Value::Object(inner), {"type": "null"}]),
+                    Value::Array(vec![Value::Object(inner), json!({"type": "null"})]),
                 );
             }
             return;
@@ -931,10 +931,11 @@ fn merge_ref_siblings(target: Value, siblings: Value) -> Value {
                 }
                 return Value::Object(t);
             }
+            // Siblings first, so their annotations (description, default) win when merged.
             let mut wrapper = Map::new();
             wrapper.insert(
                 "allOf".into(),
-                json!([Value::Object(t), Value::Object(sib)]),
+                Value::Array(vec![Value::Object(sib), Value::Object(t)]),
             );
             merge_all_of(&mut wrapper);
             Value::Object(wrapper)
@@ -950,7 +951,7 @@ fn merge_ref_siblings(target: Value, siblings: Value) -> Value {
                     let mut wrapper = Map::new();
                     wrapper.insert(
                         "allOf".into(),
-                        json!([Value::Object(t), Value::Object(out)]),
+                        Value::Array(vec![Value::Object(t), Value::Object(out)]),
                     );
                     return Value::Object(wrapper);
                 }

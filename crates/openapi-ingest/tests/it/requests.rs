@@ -288,3 +288,19 @@ fn swagger2_csv_arrays_form_data_and_body() {
     assert_eq!(r.content_type.as_deref(), Some("multipart/form-data"));
     assert_eq!(r.body, Some(json!({"file": "data"})));
 }
+
+#[test]
+fn empty_closed_object_body_adds_no_argument() {
+    let op = json!({"get": {
+        "requestBody": {"content": {"application/x-www-form-urlencoded": {"schema": {
+            "type": "object", "properties": {}, "additionalProperties": false
+        }}}},
+        "responses": {"200": {"description": "ok"}}
+    }});
+    let c = ingest(&doc30("/v1/customers", op));
+    let t = &c.tools()[0];
+    assert_eq!(t.input_schema()["properties"], json!({}));
+    assert_eq!(t.body_kinds(), &[openapi_ingest::BodyKind::Form]);
+    let r = t.request(&args(json!({}))).expect("request");
+    assert_eq!(r.body, None);
+}
