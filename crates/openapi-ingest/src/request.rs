@@ -191,8 +191,24 @@ impl Binding {
             match p.location {
                 Location::Path => {}
                 Location::Query => query_pairs(&p.name, value, p.style, p.explode, &mut query),
-                Location::Header => headers.push((p.name.clone(), simple(value, p.explode))),
-                Location::Cookie => cookies.push(format!("{}={}", p.name, simple(value, false))),
+                Location::Header => {
+                    let text = simple(value, p.explode);
+                    // CR, LF and other controls would split or corrupt the header block.
+                    if text.chars().any(|c| c.is_control() && c != '\t') {
+                        return Err(ArgError::one(
+                            tool,
+                            &format!("/{}", p.arg),
+                            "a header value cannot contain control characters",
+                        ));
+                    }
+                    headers.push((p.name.clone(), text));
+                }
+                Location::Cookie => {
+                    // Encoded so `;` or `,` in a value cannot add cookies.
+                    let text = simple(value, false);
+                    let encoded = utf8_percent_encode(&text, COMPONENT);
+                    cookies.push(format!("{}={encoded}", p.name));
+                }
             }
         }
         if !cookies.is_empty() {

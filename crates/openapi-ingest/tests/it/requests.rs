@@ -304,3 +304,27 @@ fn empty_closed_object_body_adds_no_argument() {
     let r = t.request(&args(json!({}))).expect("request");
     assert_eq!(r.body, None);
 }
+
+#[test]
+fn header_and_cookie_values_cannot_inject() {
+    let op = json!({"get": {
+        "parameters": [
+            {"name": "X-Trace", "in": "header", "schema": {"type": "string"}},
+            {"name": "pref", "in": "cookie", "schema": {"type": "string"}}
+        ],
+        "responses": {"200": {"description": "ok"}}
+    }});
+    let c = ingest(&doc30("/h", op));
+    let t = &c.tools()[0];
+    let err = t
+        .request(&args(json!({"X-Trace": "a\r\nX-Admin: 1"})))
+        .expect_err("header injection refused");
+    assert_eq!(err.issues()[0].field, "/X-Trace");
+    let r = t
+        .request(&args(json!({"pref": "dark; admin=1"})))
+        .expect("request");
+    assert_eq!(
+        r.headers,
+        [("Cookie".to_owned(), "pref=dark%3B%20admin%3D1".to_owned())]
+    );
+}
