@@ -122,3 +122,36 @@ fn corpus_quirks_are_reported() {
             .any(|w| w.kind == WarningKind::QueryInPath)
     );
 }
+
+#[test]
+fn hostile_yaml_is_refused_not_expanded() {
+    // A "billion laughs" alias bomb and a deeply nested YAML document.
+    let mut bomb = String::from("openapi: 3.0.0\na: &a [x, x, x, x, x, x, x, x, x, x]\n");
+    let mut prev = 'a';
+    for c in 'b'..='j' {
+        bomb.push_str(&format!(
+            "{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"
+        ));
+        prev = c;
+    }
+    let err = Catalog::from_slice(bomb.as_bytes(), &IngestOptions::default()).expect_err("bomb");
+    assert_eq!(err.kind(), IngestErrorKind::Parse);
+    let deep = format!(
+        "openapi: 3.0.0\nx: {}1{}\n",
+        "[".repeat(10_000),
+        "]".repeat(10_000)
+    );
+    let err = Catalog::from_slice(deep.as_bytes(), &IngestOptions::default()).expect_err("deep");
+    assert_eq!(err.kind(), IngestErrorKind::Parse);
+}
+
+#[test]
+fn yaml_documents_with_numeric_keys_ingest() {
+    let yaml = b"swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /ping:\n    get:\n      operationId: ping\n      responses:\n        200:\n          description: ok\n          schema: {type: object, properties: {ok: {type: boolean}}}\n";
+    let c = Catalog::from_slice(yaml, &IngestOptions::default()).expect("yaml");
+    let t = c.get("pxcloud_ping").expect("ping");
+    assert_eq!(
+        t.output_schema(),
+        Some(&json!({"type": "object", "properties": {"ok": {"type": "boolean"}}}))
+    );
+}
