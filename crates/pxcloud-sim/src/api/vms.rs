@@ -390,7 +390,7 @@ pub(crate) struct VmUpdate {
     /// Memory in MiB.
     #[schema(minimum = 64, maximum = 4194304)]
     memory_mb: Option<u32>,
-    /// Description; `null` clears it.
+    /// New description; unchanged when omitted or null.
     description: Option<String>,
     /// Replaces the tags.
     tags: Option<Vec<String>>,
