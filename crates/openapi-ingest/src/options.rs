@@ -1,8 +1,9 @@
 //! Ingestion options.
 
-/// How to ingest a document.
+/// How to ingest a document. Build it with struct-update syntax
+/// (`IngestOptions { prefix: "pve_".into(), ..IngestOptions::default() }`) so new options keep
+/// their defaults.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct IngestOptions {
     /// Prepended to every tool name (default `"pxcloud_"`; may be empty).
     /// Must consist of `[A-Za-z0-9_.-]`.

@@ -2,6 +2,7 @@
 
 mod corpus;
 mod describe;
+mod model;
 mod names;
 mod requests;
 mod roundtrip;
