@@ -110,10 +110,15 @@ fn long_names_are_shortened_deterministically_and_stay_unique() {
 #[test]
 fn max_name_len_is_honoured() {
     let doc = doc_with_ops(&[("/a", "get", Some("a_rather_long_operation_identifier_here"))]);
-    let mut opts = IngestOptions::default();
-    opts.max_name_len = 24;
+    let opts = IngestOptions {
+        max_name_len: 24,
+        ..IngestOptions::default()
+    };
     let c = Catalog::from_value(&doc, &opts).expect("ingest");
     assert!(c.tools()[0].name().len() <= 24);
-    opts.max_name_len = 65;
+    let opts = IngestOptions {
+        max_name_len: 65,
+        ..IngestOptions::default()
+    };
     assert!(Catalog::from_value(&doc, &opts).is_err());
 }
