@@ -18,9 +18,13 @@ use pxcloud_sim::{FaultConfig, Sim, SimConfig};
 #[derive(Debug, Parser)]
 #[command(name = "pxcloud-sim", version)]
 struct Args {
-    /// Address to listen on; port 0 picks a free port. Loopback is recommended.
-    #[arg(long, env = "PXCLOUD_SIM_BIND", default_value = "127.0.0.1:8443")]
+    /// Address to listen on; port 0 picks a free port (PXCloud itself uses 8443). Must be a
+    /// loopback address unless --allow-non-loopback is given.
+    #[arg(long, env = "PXCLOUD_SIM_BIND", default_value = "127.0.0.1:0")]
     bind: SocketAddr,
+    /// Allow --bind on a non-loopback address (the simulator has well-known passwords).
+    #[arg(long)]
+    allow_non_loopback: bool,
     /// Serve HTTPS with a self-signed certificate generated at start.
     #[arg(long, env = "PXCLOUD_SIM_TLS")]
     tls: bool,
@@ -89,6 +93,12 @@ fn run() -> anyhow::Result<()> {
     if args.print_spec {
         println!("{}", pxcloud_sim::openapi_json());
         return Ok(());
+    }
+    if !args.bind.ip().is_loopback() && !args.allow_non_loopback {
+        anyhow::bail!(
+            "--bind {} is not a loopback address; the demo users have well-known passwords (add --allow-non-loopback to insist)",
+            args.bind
+        );
     }
     if !(0.0..=1.0).contains(&args.error_rate) {
         anyhow::bail!(
