@@ -24,7 +24,7 @@
 //!   keep their spec names (a repeat in another location becomes `<in>_<name>`). An object
 //!   JSON/form body is flattened: each body property is an argument, renamed `body_<name>`
 //!   when a parameter already has the name. Any other body (array, primitive, `oneOf`, map)
-//!   is the single argument `body`. Only the body's required properties of a required body
+//!   is the single argument `body` (`request_body` if a parameter is called `body`). Only the body's required properties of a required body
 //!   are required; path parameters are always required.
 //! - **Output schema**: from the first 2xx response with a JSON media type. An object schema
 //!   is used as is; anything else is wrapped as `{"result": …}` ([`Tool::output_wrapped`]).

@@ -174,3 +174,34 @@ proptest! {
         prop_assert_eq!(request.body, Some(Value::Object(expected_body)));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Bodies that are not plain objects travel whole under `body`, beside parameters of the
+    /// same name, and come back unchanged.
+    #[test]
+    fn whole_bodies_round_trip(k in prop_oneof![Just(Kind::Str), Just(Kind::Int), Just(Kind::StrArray)]
+                                   .prop_flat_map(|k| (Just(k.clone()), value_of(k))),
+                               id in "\\PC{1,8}") {
+        let (kind, value) = k;
+        let doc = json!({
+            "openapi": "3.1.0",
+            "info": {"title": "t", "version": "1"},
+            "paths": {"/w/{body}": {"put": {
+                "parameters": [{"name": "body", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": schema_of(&kind)}}},
+                "responses": {"204": {"description": "ok"}}
+            }}}
+        });
+        let catalog = Catalog::from_value(&doc, &IngestOptions::default()).expect("ingest");
+        let tool = &catalog.tools()[0];
+        let mut args = Map::new();
+        args.insert("body".into(), Value::from(id.clone()));
+        args.insert("request_body".into(), value.clone());
+        prop_assert_eq!(&tool.input_schema()["required"], &json!(["body", "request_body"]));
+        let request = tool.request(&args).expect("request");
+        prop_assert_eq!(decode(request.path.trim_start_matches("/w/")), id);
+        prop_assert_eq!(request.body, Some(value));
+    }
+}
