@@ -21,7 +21,10 @@
 //!   8 hex digits of SHA-256 of the full name. Every name matches `^[A-Za-z0-9_.-]{1,64}$`.
 //! - **Input schema**: `{"type": "object", "properties": …, "required": …,
 //!   "additionalProperties": false, "$defs": …}`. Path, query, header and cookie parameters
-//!   keep their spec names (a repeat in another location becomes `<in>_<name>`). An object
+//!   keep their spec names when those match `^[A-Za-z0-9_.-]{1,64}$` and are otherwise
+//!   rewritten (`StartTime<` → `StartTime_lt`, `include[]` → `include`, `net[n]` → `net_n`);
+//!   a repeat in another location becomes `<in>_<name>`. Requests always use the spec names.
+//!   An object
 //!   JSON/form body is flattened: each body property is an argument, renamed `body_<name>`
 //!   when a parameter already has the name. Any other body (array, primitive, `oneOf`, map)
 //!   is the single argument `body` (`request_body` if a parameter is called `body`). Only the body's required properties of a required body

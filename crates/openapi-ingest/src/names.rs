@@ -125,3 +125,32 @@ impl Namer {
         }
     }
 }
+
+/// An argument (input property) name clients accept: `^[A-Za-z0-9_.-]{1,64}$`, which some
+/// clients require of top-level properties. Valid names are kept; others are rewritten
+/// readably: `StartTime<` → `StartTime_lt`, `include[]` → `include`, `net[n]` → `net_n`,
+/// `~action` → `action`.
+pub(crate) fn arg_name(name: &str) -> String {
+    if is_valid_tool_name(name) {
+        return name.to_owned();
+    }
+    let mut out = String::with_capacity(name.len() + 4);
+    for c in name.chars() {
+        match c {
+            '<' => out.push_str("_lt"),
+            '>' => out.push_str("_gt"),
+            c if c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-') => out.push(c),
+            _ => {
+                if !out.ends_with('_') {
+                    out.push('_');
+                }
+            }
+        }
+    }
+    let trimmed = out.trim_matches('_');
+    let mut clean: String = trimmed.chars().take(HARD_MAX).collect();
+    if clean.is_empty() {
+        clean.push_str("arg");
+    }
+    clean
+}

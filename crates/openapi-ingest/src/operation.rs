@@ -447,12 +447,7 @@ impl<'a> Builder<'a> {
                     };
                     let mut pairs = Vec::new();
                     for (prop, schema) in body_props {
-                        let arg = if used.contains(&prop) {
-                            self.unique_arg(&prop, "body", &mut used, op_ptr)
-                        } else {
-                            used.insert(prop.clone());
-                            prop.clone()
-                        };
+                        let arg = self.unique_arg(&prop, "body", &mut used, op_ptr);
                         if body_required && body_req.contains(&prop) {
                             required.push(arg.clone());
                         }
@@ -465,8 +460,7 @@ impl<'a> Builder<'a> {
                     let arg = if used.contains("body") {
                         self.unique_arg("request_body", "body", &mut used, op_ptr)
                     } else {
-                        used.insert("body".to_owned());
-                        "body".to_owned()
+                        self.unique_arg("body", "body", &mut used, op_ptr)
                     };
                     if let (Value::Object(s), Some(d)) = (&mut schema, body_description) {
                         s.entry("description").or_insert(Value::from(d));
@@ -549,10 +543,11 @@ impl<'a> Builder<'a> {
         used: &mut HashSet<String>,
         pointer: &str,
     ) -> String {
-        if used.insert(name.to_owned()) {
-            return name.to_owned();
+        let name = names::arg_name(name);
+        if used.insert(name.clone()) {
+            return name;
         }
-        let base = format!("{location}_{name}");
+        let base: String = format!("{location}_{name}").chars().take(60).collect();
         let mut candidate = base.clone();
         let mut n = 2;
         while used.contains(&candidate) {

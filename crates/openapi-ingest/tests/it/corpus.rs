@@ -73,6 +73,9 @@ fn every_corpus_document_ingests_into_valid_tools() {
                 panic!("{file} {name}: input schema not 2020-12: {e}");
             }
             assert_eq!(input["type"], "object", "{file} {name}");
+            for arg in input["properties"].as_object().expect("properties").keys() {
+                assert!(is_valid_tool_name(arg), "{file} {name}: argument {arg:?}");
+            }
             assert!(
                 tool.input_validator_compiles(),
                 "{file} {name}: input does not compile"

@@ -328,3 +328,51 @@ fn header_and_cookie_values_cannot_inject() {
         [("Cookie".to_owned(), "pref=dark%3B%20admin%3D1".to_owned())]
     );
 }
+
+#[test]
+fn argument_names_are_client_safe_and_requests_use_spec_names() {
+    let op = json!({"get": {
+        "parameters": [
+            {"name": "StartTime<", "in": "query", "schema": {"type": "string"}},
+            {"name": "StartTime>", "in": "query", "schema": {"type": "string"}},
+            {"name": "include[]", "in": "query", "schema": {"type": "array", "items": {"type": "string"}}},
+            {"name": "net[n]", "in": "query", "schema": {"type": "string"}},
+            {"name": "~action", "in": "query", "schema": {"type": "string"}}
+        ],
+        "responses": {"200": {"description": "ok"}}
+    }});
+    let c = ingest(&doc30("/calls", op));
+    let t = &c.tools()[0];
+    let names: Vec<&str> = t.input_schema()["properties"]
+        .as_object()
+        .expect("properties")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        names,
+        ["StartTime_lt", "StartTime_gt", "include", "net_n", "action"]
+    );
+    let r = t
+        .request(&args(json!({
+            "StartTime_lt": "2024", "StartTime_gt": "2023", "include": ["a", "b"],
+            "net_n": "virtio", "action": "x"
+        })))
+        .expect("request");
+    let q: Vec<(&str, &str)> = r
+        .query
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    assert_eq!(
+        q,
+        [
+            ("StartTime<", "2024"),
+            ("StartTime>", "2023"),
+            ("include[]", "a"),
+            ("include[]", "b"),
+            ("net[n]", "virtio"),
+            ("~action", "x")
+        ]
+    );
+}
