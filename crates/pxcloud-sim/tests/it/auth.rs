@@ -103,6 +103,26 @@ async fn tokens_expire_after_their_ttl() {
 }
 
 #[tokio::test]
+async fn advancing_the_clock_expires_tokens() {
+    let api = Api::start(fast()).await;
+    let token = api.sim.issue_token(ADMIN_USER);
+    api.sim.advance_clock(Duration::from_secs(3599));
+    assert_eq!(
+        api.call_as("GET", "/api/vms", None, Some(&token))
+            .await
+            .status,
+        200
+    );
+    api.sim.advance_clock(Duration::from_secs(2));
+    assert_eq!(
+        api.call_as("GET", "/api/vms", None, Some(&token))
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
 async fn ttl_changes_apply_to_new_tokens_only() {
     let api = Api::start(fast()).await;
     let old = api.sim.issue_token(ADMIN_USER);

@@ -217,3 +217,30 @@ async fn system_endpoints() {
     assert_eq!(audit.body["data"]["items"][0]["path"], "/system/settings");
     assert_eq!(audit.body["data"]["items"][0]["user"], "admin");
 }
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_json() {
+    let api = Api::start(fast()).await;
+    let a = api.get("/api/nothing-here").await;
+    assert_eq!(
+        (a.status, a.body["code"].as_str()),
+        (404, Some("route_not_found"))
+    );
+    let b = api.call("PATCH", "/api/vms", Some(&json!({}))).await;
+    assert_eq!(
+        (b.status, b.body["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+    let c = api
+        .raw(
+            "POST",
+            "/api/vms",
+            "application/json",
+            b"{not json".to_vec(),
+        )
+        .await;
+    assert_eq!(
+        (c.status, c.body["code"].as_str()),
+        (400, Some("bad_request"))
+    );
+}

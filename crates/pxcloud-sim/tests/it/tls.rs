@@ -69,3 +69,47 @@ async fn plain_http_has_no_certificate() {
         "closed after shutdown"
     );
 }
+
+#[tokio::test]
+async fn https_speaks_http2_through_alpn() {
+    use http_body_util::BodyExt;
+    let sim = Sim::start(SimConfig {
+        tls: true,
+        ..fast()
+    })
+    .await
+    .expect("start");
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(sim.cert_der().expect("der").into())
+        .expect("root");
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("versions")
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_only()
+        .enable_http2()
+        .build();
+    let client: hyper_util::client::legacy::Client<_, http_body_util::Full<bytes::Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .http2_only(true)
+            .build(connector);
+    let req = http::Request::get(format!("{}/api/vms", sim.url()))
+        .header(
+            "authorization",
+            format!("Bearer {}", sim.issue_token(pxcloud_sim::ADMIN_USER)),
+        )
+        .body(http_body_util::Full::new(bytes::Bytes::new()))
+        .expect("request");
+    let resp = client.request(req).await.expect("h2 answer");
+    assert_eq!(resp.version(), http::Version::HTTP_2);
+    assert_eq!(resp.status(), 200);
+    let body = resp.into_body().collect().await.expect("body").to_bytes();
+    let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(v["data"]["total"], 9);
+}
