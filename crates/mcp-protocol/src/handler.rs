@@ -24,6 +24,21 @@ pub trait ToolProvider: Send + Sync + 'static {
         arguments: Map<String, Value>,
         ctx: &RequestContext,
     ) -> Result<CallToolResult, HandlerError>;
+
+    /// One tool's definition, used to check `Mcp-Param-*` headers against the
+    /// `x-mcp-header` annotations of its input schema. The default searches
+    /// [`ToolProvider::list_tools`]; override it when a lookup by name is cheaper.
+    async fn find_tool(
+        &self,
+        name: &str,
+        ctx: &RequestContext,
+    ) -> Result<Option<Tool>, HandlerError> {
+        Ok(self
+            .list_tools(ctx)
+            .await?
+            .into_iter()
+            .find(|t| t.name == name))
+    }
 }
 
 /// Prompts.

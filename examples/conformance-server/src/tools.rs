@@ -119,6 +119,14 @@ fn tool_list() -> Vec<Tool> {
         .with_input_schema(string_arg_schema("message", "The message to show the user")),
     );
     tools.push(
+        Tool::new("test_custom_headers", "Mirrors its region argument into the Mcp-Param-Region header (SEP-2243)")
+            .with_input_schema(json!({
+                "type": "object",
+                "properties": {"region": {"type": "string", "description": "Deployment region", "x-mcp-header": "Region"}},
+                "required": ["region"]
+            })),
+    );
+    tools.push(
         Tool::new("json_schema_2020_12_tool", "Tool with JSON Schema 2020-12 features for conformance testing (SEP-1613)")
             .with_input_schema(json!({
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -288,6 +296,13 @@ impl ToolProvider for FixtureTools {
                     "Elicitation completed",
                 )
                 .await
+            }
+            "test_custom_headers" => {
+                let region = args
+                    .get("region")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                Ok(CallToolResult::text(format!("region={region}")))
             }
             "json_schema_2020_12_tool" => Ok(CallToolResult::text(format!(
                 "JSON Schema 2020-12 tool called with: {}",

@@ -2,8 +2,6 @@
 
 use std::sync::Arc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
@@ -16,7 +14,7 @@ use super::{HttpState, guard, lock};
 use crate::jsonrpc::{
     ErrorCode, ErrorObject, Incoming, Message, Request as RpcRequest, ResponseError, decode,
 };
-use crate::server::{HttpHeaders, Reply};
+use crate::server::{HttpHeaders, Reply, decode_header_value};
 use crate::session::Session;
 use crate::version::ProtocolVersion;
 
@@ -105,19 +103,21 @@ fn find_session(state: &HttpState, id: &str) -> Option<Arc<Session>> {
     session
 }
 
-/// `Mcp-Name` may carry `=?base64?…?=` for values that are not plain ASCII.
+/// `Mcp-Name` may carry `=?base64?…?=` for values that are not plain ASCII; a bad
+/// encoding becomes a value no name can match.
 fn decode_name(raw: String) -> String {
-    match raw
-        .strip_prefix("=?base64?")
-        .and_then(|r| r.strip_suffix("?="))
-    {
-        Some(b64) => STANDARD
-            .decode(b64)
-            .ok()
-            .and_then(|b| String::from_utf8(b).ok())
-            .unwrap_or_else(|| "\u{0}invalid".into()),
-        None => raw,
-    }
+    decode_header_value(&raw).unwrap_or_else(|| "\u{0}invalid".into())
+}
+
+/// All `Mcp-Param-<Name>` headers.
+fn param_headers(headers: &HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .filter_map(|(k, v)| {
+            let name = k.as_str().strip_prefix("mcp-param-")?;
+            Some((name.to_owned(), v.to_str().ok()?.trim().to_owned()))
+        })
+        .collect()
 }
 
 async fn post(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Body> {
@@ -151,6 +151,7 @@ async fn post(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Bod
         protocol_version: header_str(&parts.headers, "mcp-protocol-version"),
         method: header_str(&parts.headers, "mcp-method"),
         name: header_str(&parts.headers, "mcp-name").map(decode_name),
+        params: param_headers(&parts.headers),
     };
     let session_id = header_str(&parts.headers, SESSION_HEADER);
     // Stream only to clients that accept SSE; others get the final answer alone.

@@ -19,6 +19,8 @@ pub(crate) struct HttpHeaders {
     pub(crate) protocol_version: Option<String>,
     pub(crate) method: Option<String>,
     pub(crate) name: Option<String>,
+    /// `Mcp-Param-<Name>` headers: the name after the prefix and the raw value.
+    pub(crate) params: Vec<(String, String)>,
 }
 
 /// The final answer to a request, with the HTTP status it should travel with.

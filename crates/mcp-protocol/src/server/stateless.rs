@@ -132,6 +132,12 @@ impl Server {
             notifier: self.inner.notifier.clone(),
             ask_timeout: self.inner.config.ask_timeout,
         });
+        if method == "tools/call"
+            && let Some(h) = headers
+            && let Some(e) = self.check_param_headers(h, &params, &ctx).await
+        {
+            return fail(e, 400);
+        }
         let outcome = match method {
             "server/discover" => Ok(self.discover_result(version)),
             "subscriptions/listen" => self.listen(&params, &sink, &cancel).await,
@@ -163,6 +169,56 @@ impl Server {
                 Reply::error(Some(id), err, status)
             }
         }
+    }
+
+    /// Checks `Mcp-Param-*` headers against the arguments the tool's schema marks with
+    /// `x-mcp-header`: each such argument must be mirrored, and the header must decode
+    /// (plain or `=?base64?…?=`) to the argument's value.
+    async fn check_param_headers(
+        &self,
+        h: &HttpHeaders,
+        params: &Map<String, Value>,
+        ctx: &RequestContext,
+    ) -> Option<ErrorObject> {
+        let tools = self.inner.tools.as_ref()?;
+        let name = params.get("name")?.as_str()?;
+        let tool = tools.find_tool(name, ctx).await.ok()??;
+        let props = tool.input_schema.get("properties")?.as_object()?;
+        let args = params.get("arguments").and_then(Value::as_object);
+        let mismatch = |why: String| {
+            Some(ErrorObject::new(
+                ErrorCode::HEADER_MISMATCH,
+                format!("Header mismatch: {why}"),
+            ))
+        };
+        for (prop, schema) in props {
+            let Some(header) = schema.get("x-mcp-header").and_then(Value::as_str) else {
+                continue;
+            };
+            let value = args.and_then(|a| a.get(prop)).filter(|v| !v.is_null());
+            let given = h
+                .params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(header))
+                .map(|(_, v)| v.as_str());
+            let expected = match value {
+                None => continue,
+                Some(Value::String(s)) => s.clone(),
+                Some(v @ (Value::Number(_) | Value::Bool(_))) => v.to_string(),
+                Some(_) => continue,
+            };
+            let Some(raw) = given else {
+                return mismatch(format!("Mcp-Param-{header} is missing for argument {prop}"));
+            };
+            match decode_header_value(raw) {
+                Some(decoded) if decoded == expected => {}
+                Some(_) => {
+                    return mismatch(format!("Mcp-Param-{header} does not match argument {prop}"));
+                }
+                None => return mismatch(format!("Mcp-Param-{header} is not valid Base64")),
+            }
+        }
+        None
     }
 
     /// Answers from a verified `requestState` plus the new `inputResponses`.
@@ -357,4 +413,19 @@ fn check_headers(
         }
     }
     None
+}
+
+/// A header value: literal, or `=?base64?…?=` holding UTF-8; `None` for bad Base64.
+pub(crate) fn decode_header_value(raw: &str) -> Option<String> {
+    use base64::Engine as _;
+    match raw
+        .strip_prefix("=?base64?")
+        .and_then(|r| r.strip_suffix("?="))
+    {
+        Some(b64) => {
+            let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+            String::from_utf8(bytes).ok()
+        }
+        None => Some(raw.to_owned()),
+    }
 }

@@ -64,7 +64,7 @@ async fn tools_list_paginates_in_name_order() {
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted, "deterministic name order");
-    assert_eq!(names.len(), 10, "every tool exactly once: {names:?}");
+    assert_eq!(names.len(), 11, "every tool exactly once: {names:?}");
     let bad = c
         .request(99, "tools/list", json!({"cursor": "not-a-cursor"}))
         .await;
@@ -307,4 +307,26 @@ async fn shutdown_signal_cancels_in_flight_calls() {
     assert!(done.is_ok());
     assert!(probe.slow_dropped.load(Ordering::SeqCst));
     assert!(!probe.slow_finished.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn list_changes_reach_initialized_sessions() {
+    let (s, _) = server();
+    let notifier = s.notifier();
+    let mut c = Client::start(s);
+    // Before initialization nothing is announced.
+    notifier.notify(mcp_protocol::ServerEvent::ToolsListChanged);
+    assert!(c.silent_for(100).await);
+    c.initialize("2025-11-25", json!({})).await;
+    // Make sure the initialized notification was processed before announcing.
+    c.request(1, "ping", json!({})).await;
+    notifier.notify(mcp_protocol::ServerEvent::ToolsListChanged);
+    assert_eq!(c.recv().await["method"], "notifications/tools/list_changed");
+    notifier.notify(mcp_protocol::ServerEvent::ResourceUpdated(
+        "test://not-subscribed".into(),
+    ));
+    assert!(
+        c.silent_for(100).await,
+        "updates only for subscribed resources"
+    );
 }

@@ -409,6 +409,73 @@ async fn stateless_requests_checks_and_streams() {
 }
 
 #[tokio::test]
+async fn custom_param_headers_are_checked_against_arguments() {
+    let (s, _) = server();
+    let run = start(s, HttpConfig::default()).await;
+    let body = |args: Value| {
+        rpc(
+            9,
+            "tools/call",
+            json!({"name": "headed", "arguments": args, "_meta": meta(json!({}))}),
+        )
+    };
+    let base = [
+        JSON,
+        ACCEPT,
+        ("MCP-Protocol-Version", "2026-07-28"),
+        ("Mcp-Method", "tools/call"),
+        ("Mcp-Name", "headed"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| {
+        let mut h = base.to_vec();
+        h.extend_from_slice(extra);
+        h
+    };
+    let cases: Vec<(Headers<'_>, Value, u16)> = vec![
+        (
+            with(&[("Mcp-Param-Region", "us-west1")]),
+            json!({"region": "us-west1"}),
+            200,
+        ),
+        (
+            with(&[("mcp-param-region", "=?base64?SGVsbG8=?=")]),
+            json!({"region": "Hello"}),
+            200,
+        ),
+        (
+            with(&[("Mcp-Param-Region", "=?base64?SGVsbG8?=")]),
+            json!({"region": "Hello"}),
+            400,
+        ),
+        (
+            with(&[("Mcp-Param-Region", "=?base64?SGVs!!!bG8=?=")]),
+            json!({"region": "Hello"}),
+            400,
+        ),
+        (
+            with(&[("Mcp-Param-Region", "=?base64?SGVsbG8=")]),
+            json!({"region": "=?base64?SGVsbG8="}),
+            200,
+        ),
+        (with(&[]), json!({"region": "us-west1"}), 400),
+        (
+            with(&[("Mcp-Param-Region", "eu")]),
+            json!({"region": "us"}),
+            400,
+        ),
+        (with(&[("Mcp-Param-N", "42")]), json!({"n": 42}), 200),
+        (with(&[]), json!({}), 200),
+    ];
+    for (headers, args, status) in cases {
+        let r = send(run.addr, "POST", &headers, &body(args.clone())).await;
+        assert_eq!(r.status, status, "{headers:?} {args}");
+        if status == 400 {
+            assert_eq!(r.json()["error"]["code"], -32020);
+        }
+    }
+}
+
+#[tokio::test]
 async fn host_origin_auth_and_body_cap() {
     let (s, _) = server();
     let run = start(

@@ -45,6 +45,10 @@ impl ToolProvider for TestTools {
             .map(|n| Tool::new(*n, format!("test tool {n}")))
             .collect();
         tools.extend(self.extra.iter().map(|n| Tool::new(n.clone(), "extra")));
+        tools.push(Tool::new("headed", "mirrors region into Mcp-Param-Region").with_input_schema(json!({
+            "type": "object",
+            "properties": {"region": {"type": "string", "x-mcp-header": "Region"}, "n": {"type": "integer", "x-mcp-header": "N"}}
+        })));
         Ok(tools)
     }
 
@@ -55,7 +59,7 @@ impl ToolProvider for TestTools {
         ctx: &RequestContext,
     ) -> Result<CallToolResult, HandlerError> {
         match name {
-            "echo" => Ok(CallToolResult::text(Value::Object(args).to_string())),
+            "echo" | "headed" => Ok(CallToolResult::text(Value::Object(args).to_string())),
             "slow" => {
                 let _guard = SetOnDrop(&self.probe.slow_dropped);
                 self.probe.slow_started.notify_one();
