@@ -33,6 +33,10 @@
 //!   (which has its own delay and failure knobs); latency applies to every request.
 //! - Long operations answer with a task id and the task advances one step every
 //!   [`SimConfig::task_step`]; the VM changes state when its task finishes.
+//! - [`Sim::advance_clock`] moves the simulator's clock so tokens and console shares expire
+//!   without waiting; the request log keeps the last [`SimConfig::log_capacity`] requests.
+//! - The standalone binary (`cargo run -p pxcloud-sim -- --help`) prints its URL, the demo
+//!   credentials and the certificate fingerprint to stderr.
 #![deny(missing_docs)]
 
 mod api;
