@@ -31,6 +31,21 @@ struct LoginFailure {
     kind: ErrorKind,
     message: String,
     status: Option<u16>,
+    api_code: Option<String>,
+    api_message: Option<String>,
+    fingerprint: Option<String>,
+}
+
+impl LoginFailure {
+    fn to_error(&self) -> Error {
+        let mut e = Error::new(self.kind, self.message.clone())
+            .with_api(self.api_code.clone(), self.api_message.clone())
+            .with_fingerprint(self.fingerprint.clone());
+        if let Some(s) = self.status {
+            e = e.with_status(s);
+        }
+        e
+    }
 }
 
 /// Shared authentication state.
@@ -117,11 +132,7 @@ impl AuthState {
             && let Some(f) = self.last_failure.lock().ok().and_then(|f| f.clone())
             && f.attempt > attempts_before
         {
-            let mut e = Error::new(f.kind, f.message);
-            if let Some(s) = f.status {
-                e = e.with_status(s);
-            }
-            return Err(e);
+            return Err(f.to_error());
         }
         if self.is_static() {
             return Err(Error::new(
@@ -177,6 +188,9 @@ impl AuthState {
                         kind: e.kind(),
                         message: e.message().to_owned(),
                         status: e.status(),
+                        api_code: e.api_code().map(str::to_owned),
+                        api_message: e.api_message().map(str::to_owned),
+                        fingerprint: e.fingerprint().map(str::to_owned),
                     });
                 }
                 Err(e)

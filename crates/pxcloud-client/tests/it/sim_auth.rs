@@ -110,6 +110,8 @@ async fn bad_credentials_say_so_without_the_password() {
     for call in calls {
         let e = call.await.unwrap().unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Auth);
+        assert_eq!(e.status(), Some(401));
+        assert!(e.api_code().is_some(), "PXCloud's code kept: {e:?}");
         assert_no_secret(&e, &[wrong]);
     }
     let logins = sim.log().count("POST", LOGIN);
