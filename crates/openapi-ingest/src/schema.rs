@@ -170,7 +170,9 @@ impl<'a> Converter<'a> {
             entries.push((self.def_name(&pointer), converted.schema.clone()));
         }
         entries.sort_by(|a, b| a.0.cmp(&b.0));
-        entries.into_iter().collect()
+        let mut defs: Map<String, Value> = entries.into_iter().collect();
+        break_alias_cycles(&mut defs);
+        defs
     }
 
     /// The `$defs` name given to the schema at `pointer` (stable for the whole document).
@@ -662,6 +664,37 @@ fn non_negative(value: &Value) -> Option<u64> {
     }
     let f = value.as_f64()?;
     (f >= 0.0 && f.fract() == 0.0 && f < 9.0e15).then_some(f as u64)
+}
+
+/// The `$defs` name a schema consisting of nothing but a `$defs` reference points at.
+fn alias_target(schema: &Value) -> Option<&str> {
+    let map = schema.as_object()?;
+    if map.len() != 1 {
+        return None;
+    }
+    map.get("$ref")?.as_str()?.strip_prefix("#/$defs/")
+}
+
+/// `A: {$ref: B}, B: {$ref: A}` says nothing; such alias loops (and absurdly long alias
+/// chains) become `{}` so no validator can chase them forever.
+fn break_alias_cycles(defs: &mut Map<String, Value>) {
+    let mut looping: Vec<String> = Vec::new();
+    for start in defs.keys() {
+        let mut seen: Vec<&str> = vec![start.as_str()];
+        let mut cur = start.as_str();
+        while let Some(next) = defs.get(cur).and_then(alias_target) {
+            // Alias chains longer than this are treated like loops (bounded work).
+            if seen.contains(&next) || seen.len() > 32 {
+                looping.push(start.clone());
+                break;
+            }
+            seen.push(next);
+            cur = next;
+        }
+    }
+    for name in looping {
+        defs.insert(name, json!({}));
+    }
 }
 
 /// `true` when a property must be left out in this direction.

@@ -359,3 +359,22 @@ fn deep_components_chained_by_refs_stay_within_a_small_stack() {
         .expect("spawn");
     handle.join().expect("no stack overflow");
 }
+
+#[test]
+fn pure_reference_cycles_become_permissive() {
+    let (input, output, _) = body_and_output(
+        "3.0.0",
+        json!({"$ref": "#/components/schemas/A"}),
+        json!({
+            "A": {"$ref": "#/components/schemas/B"},
+            "B": {"$ref": "#/components/schemas/A"},
+            "Self": {"$ref": "#/components/schemas/Self"}
+        }),
+    );
+    for schema in [&input, &output] {
+        assert_eq!(schema["$defs"]["A"], json!({}), "{schema}");
+        assert!(jsonschema::draft202012::meta::is_valid(schema), "{schema}");
+        let v = jsonschema::draft202012::new(schema).expect("compiles");
+        assert!(v.is_valid(&json!({"v": {"anything": 1}})), "{schema}");
+    }
+}
