@@ -229,10 +229,10 @@ impl Pattern {
     }
 }
 
+/// ASCII case-insensitive substring test, without allocating.
 pub(crate) fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
-    haystack
-        .to_ascii_lowercase()
-        .contains(&needle.to_ascii_lowercase())
+    let (h, n) = (haystack.as_bytes(), needle.as_bytes());
+    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
 }
 
 /// Everything the policy needs to know, already validated.
