@@ -121,6 +121,20 @@ fn corpus_quirks_are_reported() {
             .iter()
             .any(|w| w.kind == WarningKind::QueryInPath)
     );
+    // CompoundFilter's `$recursiveRef: "#"` is reported; the schema stays permissive there.
+    assert!(
+        openai
+            .warnings()
+            .iter()
+            .any(|w| w.kind == WarningKind::Unsupported && w.message.contains("$recursiveRef"))
+    );
+    // Proxmox's Perl-style `(?^:…)` patterns are dropped with a warning, not silently.
+    assert!(
+        proxmox
+            .warnings()
+            .iter()
+            .any(|w| w.kind == WarningKind::InvalidKeyword && w.pointer.ends_with("/pattern"))
+    );
 }
 
 #[test]
