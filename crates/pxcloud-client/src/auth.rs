@@ -109,7 +109,19 @@ impl AuthState {
     pub(crate) async fn current(self: &Arc<Self>) -> Result<Token, Error> {
         match self.snapshot() {
             Some(t) if self.is_static() || !t.needs_renewal(SystemTime::now()) => Ok(t),
-            Some(t) => self.renew(Some(t.generation)).await,
+            Some(t) => match self.renew(Some(t.generation)).await {
+                Ok(fresh) => Ok(fresh),
+                // Renewal ahead of time failed, but the current token is still valid: use it
+                // (PXCloud's 401 triggers the ordinary re-login once it really expires).
+                Err(e) if t.expires_at.is_some_and(|exp| SystemTime::now() < exp) => {
+                    tracing::warn!(
+                        error = %e,
+                        "renewing the PXCloud token failed; using the current one until it expires"
+                    );
+                    Ok(t)
+                }
+                Err(e) => Err(e),
+            },
             None => self.renew(None).await,
         }
     }

@@ -174,3 +174,41 @@ async fn cancelled_caller_does_not_abort_the_login_others_wait_for() {
         "the login survived the cancelled caller"
     );
 }
+
+#[tokio::test]
+async fn failed_early_renewal_keeps_using_the_valid_token() {
+    let logins = Arc::new(AtomicUsize::new(0));
+    let l = logins.clone();
+    let expires_at = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 5;
+    let server = LocalServer::start(move |seen, _| {
+        if seen.path == "/api/auth/login" {
+            // The first login works; PXCloud's login is broken afterwards.
+            if l.fetch_add(1, Ordering::SeqCst) == 0 {
+                return json(
+                    200,
+                    &format!(
+                        r#"{{"code":0,"data":{{"token":"tok-1","expires_at":{expires_at}}}}}"#
+                    ),
+                );
+            }
+            return json(503, r#"{"code":"service_unavailable","message":"down"}"#);
+        }
+        match seen.authorization.as_deref() {
+            Some("Bearer tok-1") => json(200, r#"{"ok":true}"#),
+            _ => json(401, r#"{"code":"token_expired","message":"expired"}"#),
+        }
+    })
+    .await;
+    let client = Client::new(config(&server.url())).unwrap();
+    client.login().await.unwrap();
+    // In the renewal window (the last fifth of the life, after taking off a second for
+    // rounding), before the token expires.
+    tokio::time::sleep(Duration::from_millis(3300)).await;
+    let r = client.send(ApiRequest::get("/api/vms")).await.unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(logins.load(Ordering::SeqCst), 2, "renewal was attempted");
+}
