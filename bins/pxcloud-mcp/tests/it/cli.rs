@@ -117,3 +117,65 @@ fn configuration_reference_documents_every_variable_and_flag() {
         }
     }
 }
+
+#[test]
+fn tools_json_prints_the_tools_list_objects_offline() {
+    let spec = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../specs/oai-petstore-3.0.json"
+    );
+    let out = bin()
+        .args(["tools", "--spec-file", spec, "--json"])
+        .output()
+        .expect("run tools");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tools: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON array");
+    let names: Vec<&str> = tools
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|t| t["name"].as_str())
+        .collect();
+    for name in [
+        "pxcloud_listPets",
+        "pxcloud_createPets",
+        "pxcloud_showPetById",
+        "pxcloud_wait_task",
+    ] {
+        assert!(names.contains(&name), "{name} missing: {names:?}");
+    }
+    let show = tools
+        .as_array()
+        .expect("array")
+        .iter()
+        .find(|t| t["name"] == "pxcloud_showPetById")
+        .expect("tool");
+    assert_eq!(
+        show["inputSchema"]["required"],
+        serde_json::json!(["petId"])
+    );
+    assert_eq!(show["annotations"]["readOnlyHint"], true);
+    assert_eq!(show["_meta"]["path"], "/pets/{petId}");
+
+    let table = bin()
+        .args(["tools", "--spec-file", spec, "--tool-prefix", "pet_"])
+        .output()
+        .expect("run tools");
+    let text = String::from_utf8_lossy(&table.stdout);
+    assert!(
+        text.contains("pet_listPets") && text.contains("GET") && text.contains("/pets"),
+        "{text}"
+    );
+
+    let missing = bin()
+        .args(["tools", "--spec-file", "/nonexistent.json"])
+        .output()
+        .expect("run tools");
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent.json"));
+}
