@@ -239,7 +239,7 @@ pub(crate) async fn get_top_consumers(
 
 /// Liveness.
 #[derive(Debug, Serialize, ToSchema)]
-pub(crate) struct Health {
+pub(crate) struct SystemHealth {
     /// `ok`.
     status: String,
     /// PXCloud version.
@@ -253,10 +253,10 @@ pub(crate) struct Health {
 /// No login needed.
 #[utoipa::path(
     get, path = "/system/health", tag = "System", security(()),
-    responses((status = 200, description = "Healthy", body = Envelope<Health>))
+    responses((status = 200, description = "Healthy", body = Envelope<SystemHealth>))
 )]
-pub(crate) async fn system_health(State(state): State<AppState>) -> ApiResult<Health> {
-    ok(Health {
+pub(crate) async fn system_health(State(state): State<AppState>) -> ApiResult<SystemHealth> {
+    ok(SystemHealth {
         status: "ok".into(),
         version: "2.4.0".into(),
         uptime_seconds: Instant::now().duration_since(state.0.started).as_secs(),

@@ -2,6 +2,7 @@
 
 mod auth;
 mod cli;
+mod conformance;
 mod console;
 mod crud;
 mod faults;
