@@ -170,18 +170,27 @@ async fn confirm_change(
         }
     };
 
+    // The exact call is checked before anyone is asked: a user never approves a call that
+    // cannot run (hidden tool, arguments the schema rejects).
+    let shown_call = match tool {
+        Some(tool) => match app.guard().approval_request(tool, &call_args) {
+            Ok(request) => Some(request.message),
+            Err(denial) => {
+                return Ok(text_result(
+                    format!("Nothing to approve: {}", denial.message),
+                    json!({"ok": false, "confirmed": false, "reason": denial.message}),
+                    true,
+                ));
+            }
+        },
+        None => None,
+    };
     let asked_user = caller.can_elicit();
     if asked_user {
         let mut message = format!("Confirm change: {action} on {target}.\n{impact}\nRisk: {risk}.");
-        if let Some(tool) = tool {
-            let shown =
-                serde_json::to_string_pretty(&policy::mask_map(&call_args)).unwrap_or_default();
-            message.push_str(&format!(
-                "\n\n{} {} ({})\narguments:\n{shown}",
-                tool.method().as_str(),
-                tool.path(),
-                tool.name()
-            ));
+        if let Some(call) = &shown_call {
+            message.push_str("\n\n");
+            message.push_str(call);
         }
         let schema = json!({
             "type": "object",

@@ -476,9 +476,13 @@ async fn bypass_attempts_never_reach_pxcloud() {
     };
 
     let good = handle_for("pxcloud_migrate_vm", &migrate).await;
+    // Change one character in the middle of the signed payload (`pxc1.<payload>.<mac>`).
+    let payload_start = good.find('.').expect("payload") + 1;
+    let payload_len = good[payload_start..].find('.').expect("mac");
+    let at = payload_start + payload_len / 2;
     let mut tampered = good.clone();
-    let last = tampered.pop().expect("non-empty");
-    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let swapped = if &good[at..=at] == "A" { "B" } else { "A" };
+    tampered.replace_range(at..=at, swapped);
     let other_tool = handle_for("pxcloud_delete_vm", &json!({"id": VM})).await;
 
     let cases: Vec<(&str, Map<String, Value>, &str)> = vec![
