@@ -4,6 +4,8 @@
 //!   `conformance-server` fixture (or any `--url`).
 //! - `cargo xtask interop` drives the fixture with the official Python and TypeScript SDK
 //!   clients over stdio and Streamable HTTP.
+//! - `cargo xtask e2e` walks the user stories with the official Python SDK client against
+//!   the release server and pxcloud-sim, checking the simulator's request log.
 //! - `cargo xtask ci-deps` installs everything the two above need into `<workspace>/.cache`.
 //!
 //! Every tool the tasks need (Node 22, the suites, the SDKs) is installed under the
@@ -12,6 +14,7 @@
 mod args;
 mod ci_deps;
 mod conformance;
+mod e2e;
 mod fixture;
 mod interop;
 mod node;
@@ -43,6 +46,13 @@ tasks:
                   --release                       build the fixture in release mode
                   --fixture-bin PATH              use this fixture executable, build nothing
                   --timeout SECS                  limit per client run (default 90)
+  e2e           the release server against pxcloud-sim (HTTPS, pinned fingerprint), driven by
+                the official Python SDK over stdio and HTTP in both eras through the issue's
+                user stories, each checked against the simulator's request log
+                  --transport stdio|http          only this transport
+                  --mode auto|legacy              only this handshake (auto: server/discover)
+                  --server-bin PATH               use this pxcloud-mcp, build nothing
+                  --timeout SECS                  limit per client command (default 60)
   ci-deps       install Node 22, both suites, the TypeScript SDK and the Python venv
   help          print this text";
 
@@ -64,6 +74,7 @@ fn run() -> Result<ExitCode> {
         "conformance" => conformance::run(&rest)?,
         "interop" => interop::run(&rest)?,
         "ci-deps" => ci_deps::run(&rest)?,
+        "e2e" => e2e::run(&rest)?,
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             true
