@@ -291,9 +291,20 @@ impl RequestContext {
                 "the client did not declare the elicitation capability, so the user cannot be asked".into(),
             ));
         }
-        let answer = self
+        let answer = match self
             .ask(key, InputRequest::elicit_form(message, requested_schema))
-            .await?;
+            .await
+        {
+            Ok(answer) => answer,
+            // The request is alive but its stream cannot carry a question (for example
+            // an HTTP client that accepts no SSE).
+            Err(HandlerError::Cancelled) if !self.parts.cancel.is_cancelled() => {
+                return Ok(ElicitOutcome::CannotAsk(
+                    "the client's connection cannot carry a question to the user".into(),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
         Ok(match answer.get("action").and_then(Value::as_str) {
             Some("accept") => Accepted(
                 answer

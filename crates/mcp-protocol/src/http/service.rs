@@ -253,7 +253,10 @@ async fn request(
             }
         }
     };
-    let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
+    let (tx, rx) = mpsc::unbounded_channel::<Value>();
+    // Without SSE there is nowhere to put notifications or server-to-client requests:
+    // closing the channel drops the former and makes the latter fail at once.
+    let rx = sse_ok.then_some(rx);
     let (done_tx, mut done_rx) = oneshot::channel::<Option<Reply>>();
     let token = state.root.child_token();
     let server = state.server.clone();
@@ -266,38 +269,18 @@ async fn request(
         let _ = done_tx.send(reply);
     });
     let guard = token.drop_guard();
-    if !sse_ok {
-        // Notifications have nowhere to go; drop them and wait for the answer.
-        let reply = loop {
-            tokio::select! {
-                biased;
-                r = &mut done_rx => break r,
-                m = rx.recv() => if m.is_none() { break (&mut done_rx).await },
-            }
-        };
+    let Some(mut rx) = rx else {
+        let mut resp = reply_response((&mut done_rx).await.ok().flatten());
         drop(guard);
-        let mut resp = match reply {
-            Ok(Some(reply)) => {
-                let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-                sse::json(status, &reply.message.to_value())
-            }
-            _ => sse::empty(StatusCode::ACCEPTED),
-        };
         add_session_header(&mut resp, new_session.as_deref());
         return resp;
-    }
+    };
     let first = tokio::select! {
         biased;
         m = rx.recv() => m,
         r = &mut done_rx => {
             // Finished without streaming anything.
-            let mut resp = match r {
-                Ok(Some(reply)) => {
-                    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-                    sse::json(status, &reply.message.to_value())
-                }
-                _ => sse::empty(StatusCode::ACCEPTED),
-            };
+            let mut resp = reply_response(r.ok().flatten());
             drop(guard);
             add_session_header(&mut resp, new_session.as_deref());
             return resp;
@@ -308,17 +291,22 @@ async fn request(
         None => {
             let r = done_rx.await;
             drop(guard);
-            match r {
-                Ok(Some(reply)) => {
-                    let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-                    sse::json(status, &reply.message.to_value())
-                }
-                _ => sse::empty(StatusCode::ACCEPTED),
-            }
+            reply_response(r.ok().flatten())
         }
     };
     add_session_header(&mut resp, new_session.as_deref());
     resp
+}
+
+/// The final answer as a whole JSON body; 202 when there is none (cancelled).
+fn reply_response(reply: Option<Reply>) -> Response<Body> {
+    match reply {
+        Some(reply) => {
+            let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
+            sse::json(status, &reply.message.to_value())
+        }
+        None => sse::empty(StatusCode::ACCEPTED),
+    }
 }
 
 fn add_session_header(resp: &mut Response<Body>, id: Option<&str>) {

@@ -281,6 +281,25 @@ async fn legacy_elicitation_travels_on_the_post_stream() {
         .find(|v| v["id"] == 2)
         .expect("final answer on the same stream");
     assert_eq!(result["result"]["content"][0]["text"], "declined");
+
+    // A client that accepts only JSON cannot be asked; the tool hears so at once.
+    let json_only = [
+        JSON,
+        ("Accept", "application/json"),
+        ("Mcp-Session-Id", sid.as_str()),
+    ];
+    let r = send(
+        run.addr,
+        "POST",
+        &json_only,
+        &rpc(3, "tools/call", json!({"name": "ask", "arguments": {}})),
+    )
+    .await;
+    let text = r.json()["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(text.starts_with("cannot ask:"), "{text}");
 }
 
 #[tokio::test]
