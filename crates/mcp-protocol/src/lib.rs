@@ -10,6 +10,26 @@
 //! capabilities, and one way to ask the user ([`RequestContext::elicit`]) that works in
 //! both eras.
 //!
+//! # How a request is served
+//! - **Era, per request**: stateless when `params._meta` names
+//!   `io.modelcontextprotocol/protocolVersion`, when the HTTP `MCP-Protocol-Version`
+//!   header names a stateless revision, or when the method exists only there
+//!   (`server/discover`, `subscriptions/listen`); legacy otherwise.
+//! - **Stateless checks, in order**: envelope (`-32602`), HTTP headers (`-32020`),
+//!   version (`-32022` with `data.supported`/`requested`), method (`-32601`; the
+//!   legacy-only `initialize`, `ping`, `logging/setLevel`, `resources/(un)subscribe`
+//!   included). Results carry `resultType`; lists and reads also `ttlMs`/`cacheScope`.
+//! - **Asking the user**: legacy clients get an `elicitation/create` request on the
+//!   request's stream, correlated by id, with a timeout; stateless clients get
+//!   `input_required` with an HMAC-signed `requestState` (see [`state`]) and the handler
+//!   runs again when they retry with `inputResponses`.
+//! - **Concurrency**: every request runs in its own task; cancellation
+//!   (`notifications/cancelled`, a closed HTTP stream, shutdown) drops the handler's future.
+//!
+//! Transports: [`stdio`] (newline-delimited JSON, capped line length, clean exit on EOF
+//! and signals) and [`http`] (Streamable HTTP on hyper 1, loopback by default, Host/Origin
+//! checks, optional bearer token, body cap, graceful shutdown).
+//!
 //! ```no_run
 //! use std::sync::Arc;
 //! use async_trait::async_trait;
