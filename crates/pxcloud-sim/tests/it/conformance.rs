@@ -141,3 +141,201 @@ async fn every_documented_write_refuses_the_viewer() {
             .all(|e| e.status == 403 || e.method == "GET")
     );
 }
+
+/// Successful writes, in an order that keeps each one valid.
+fn writes() -> Vec<(&'static str, &'static str, String, Value)> {
+    let vm = "/api/vms/cluster1%3Apve1%3A101";
+    vec![
+        (
+            "post",
+            "/api/vms",
+            "/api/vms".to_owned(),
+            json!({"cluster": "cluster1", "node": "pve3", "name": "new-vm", "cores": 2, "memory_mb": 2048, "disk_gb": 20, "storage": "local-lvm"}),
+        ),
+        (
+            "put",
+            "/api/vms/{id}",
+            vm.to_owned(),
+            json!({"description": "db", "memory_mb": 4096}),
+        ),
+        (
+            "post",
+            "/api/vms/{id}/snapshots",
+            format!("{vm}/snapshots"),
+            json!({"name": "s1"}),
+        ),
+        (
+            "put",
+            "/api/vms/{id}/snapshots/{name}",
+            "/api/vms/cluster1%3Apve1%3A101/snapshots/s1".to_owned(),
+            json!({"name": "s2"}),
+        ),
+        (
+            "delete",
+            "/api/vms/{id}/snapshots/{name}",
+            "/api/vms/cluster1%3Apve1%3A101/snapshots/s2".to_owned(),
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/vms/{id}/firewall/rules",
+            format!("{vm}/firewall/rules"),
+            json!({"direction": "in", "action": "DROP", "proto": "tcp", "dport": "22"}),
+        ),
+        (
+            "delete",
+            "/api/vms/{id}/firewall/rules/{pos}",
+            "/api/vms/cluster1%3Apve1%3A101/firewall/rules/0".to_owned(),
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/vms/tags",
+            "/api/vms/tags".to_owned(),
+            json!([{"vm_id": "cluster1:pve1:101", "tags": ["t"]}]),
+        ),
+        (
+            "post",
+            "/api/vms/{id}/console-share",
+            format!("{vm}/console-share"),
+            json!({"access_mode": "full_control", "expires_in_seconds": 120}),
+        ),
+        (
+            "post",
+            "/api/vms/{id}/vnc",
+            "/api/vms/cluster1%3Apve1%3A100/vnc".to_owned(),
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/nodes/{node}/terminal",
+            "/api/nodes/pve1/terminal".to_owned(),
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/vms/{id}/backups",
+            format!("{vm}/backups"),
+            json!({"storage": "backup-nfs"}),
+        ),
+        (
+            "post",
+            "/api/vms/{id}/clone",
+            "/api/vms/cluster1%3Apve3%3A9000/clone".to_owned(),
+            json!({"name": "c1"}),
+        ),
+        (
+            "post",
+            "/api/vms/{id}/migrate",
+            "/api/vms/cluster1%3Apve3%3A300/migrate".to_owned(),
+            json!({"target_node": "pve1"}),
+        ),
+        (
+            "post",
+            "/api/vms/{id}/stop",
+            "/api/vms/cluster1%3Apve2%3A200/stop".to_owned(),
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/clusters",
+            "/api/clusters".to_owned(),
+            json!({"id": "lab", "name": "Lab", "platform": "proxmox", "endpoint": "https://10.9.0.1:8006", "username": "root@pam", "password": "pw"}),
+        ),
+        (
+            "delete",
+            "/api/clusters/{cluster}",
+            "/api/clusters/lab".to_owned(),
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/ipam/subnets/{id}/addresses",
+            "/api/ipam/subnets/sn-db/addresses".to_owned(),
+            json!({"hostname": "db"}),
+        ),
+        (
+            "delete",
+            "/api/ipam/subnets/{id}/addresses/{ip}",
+            "/api/ipam/subnets/sn-db/addresses/10.0.20.2".to_owned(),
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/nodes/{node}/maintenance",
+            "/api/nodes/pve3/maintenance".to_owned(),
+            json!({"enabled": true}),
+        ),
+        (
+            "post",
+            "/api/nodes/{node}/ipmi/power",
+            "/api/nodes/pve1/ipmi/power".to_owned(),
+            json!({"action": "on"}),
+        ),
+        (
+            "post",
+            "/api/physical-servers/{id}/power",
+            "/api/physical-servers/srv-03/power".to_owned(),
+            json!({"action": "On"}),
+        ),
+        (
+            "post",
+            "/api/alerts/{id}/acknowledge",
+            "/api/alerts/alt-1/acknowledge".to_owned(),
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/notifications/{id}/read",
+            "/api/notifications/ntf-1/read".to_owned(),
+            json!({}),
+        ),
+        (
+            "put",
+            "/system/settings",
+            "/system/settings".to_owned(),
+            json!({"session_timeout_minutes": 30, "default_storage": "local-lvm", "smtp": null, "maintenance_banner": null}),
+        ),
+        (
+            "post",
+            "/system/backup",
+            "/system/backup".to_owned(),
+            json!({}),
+        ),
+        (
+            "post",
+            "/api/auth/logout",
+            "/api/auth/logout".to_owned(),
+            json!({}),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn write_answers_match_the_documented_schemas() {
+    let api = Api::start(fast()).await;
+    let d = doc();
+    for (method, template, url, body) in writes() {
+        let schema = d["paths"][template][method]
+            .pointer("/responses/200/content/application~1json/schema")
+            .unwrap_or_else(|| panic!("{method} {template} documents a 200 JSON answer"))
+            .clone();
+        let a = api.call(&method.to_uppercase(), &url, Some(&body)).await;
+        assert_eq!(a.status, 200, "{method} {url}: {}", a.body);
+        let root = json!({
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "components": d["components"],
+            "allOf": [schema],
+        });
+        let validator =
+            jsonschema::validator_for(&root).unwrap_or_else(|e| panic!("{template}: {e}"));
+        let errors: Vec<String> = validator
+            .iter_errors(&a.body)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {url} does not match its schema: {errors:#?}"
+        );
+    }
+}
