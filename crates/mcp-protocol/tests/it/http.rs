@@ -667,3 +667,40 @@ async fn graceful_shutdown_finishes_in_flight_requests() {
         "no longer accepting"
     );
 }
+
+#[tokio::test]
+async fn closing_the_connection_cancels_a_stateless_request() {
+    let (s, probe) = server();
+    let run = start(s, HttpConfig::default()).await;
+    let body = rpc(
+        1,
+        "tools/call",
+        json!({"name": "slow", "arguments": {}, "_meta": meta(json!({}))}),
+    );
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: slow\r\nContent-Length: {}\r\n\r\n{body}",
+        run.addr,
+        body.len()
+    );
+    let mut stream = TcpStream::connect(run.addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), probe.slow_started.notified())
+        .await
+        .unwrap();
+    drop(stream);
+    for _ in 0..200 {
+        if probe.slow_dropped.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(
+        probe.slow_dropped.load(std::sync::atomic::Ordering::SeqCst),
+        "handler dropped when the client went away"
+    );
+    assert!(
+        !probe
+            .slow_finished
+            .load(std::sync::atomic::Ordering::SeqCst)
+    );
+}
