@@ -7,7 +7,9 @@ use mcp_protocol::jsonrpc::{Incoming, decode, decode_value};
 
 fuzz_target!(|data: &[u8]| {
     // The fast path and the general path agree on every object.
-    if let Ok(value @ serde_json::Value::Object(_)) = serde_json::from_slice::<serde_json::Value>(data) {
+    if let Ok(value @ serde_json::Value::Object(_)) =
+        serde_json::from_slice::<serde_json::Value>(data)
+    {
         let general = decode_value(value).map(Incoming::Single);
         assert_eq!(decode(data), general);
     }
