@@ -108,6 +108,17 @@ async fn lists_visible_operations_and_workflow_tools() {
         .find(|t| t.name == "pxcloud_migrate_vm")
         .expect("migrate");
     assert_eq!(migrate.annotations["destructiveHint"], true);
+    // PXCloud's power actions live under /power, which the earlier rules guard.
+    let stop = tools
+        .iter()
+        .find(|t| t.name == "pxcloud_stop_vm")
+        .expect("stop");
+    assert!(
+        stop.input_schema["required"]
+            .as_array()
+            .expect("required")
+            .contains(&json!("confirmed"))
+    );
     assert_eq!(
         migrate.meta.as_ref().expect("meta")["path"],
         "/api/vms/{id}/migrate"

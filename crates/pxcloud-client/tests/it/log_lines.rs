@@ -54,7 +54,7 @@ async fn no_secret_in_any_log_line() {
     let _ = client
         .send(ApiRequest::new(
             http::Method::POST,
-            "/api/vms/cluster1:pve1:101/start",
+            "/api/vms/cluster1:pve1:101/power/start",
         ))
         .await;
 

@@ -55,7 +55,7 @@ async fn post_refused_with_401_is_repeated_once_after_login() {
     client.login().await.unwrap();
     sim.faults().revoke_all_tokens();
     sim.log().clear();
-    let path = "/api/vms/cluster1:pve1:101/start";
+    let path = "/api/vms/cluster1:pve1:101/power/start";
     let r = client
         .send(ApiRequest::new(http::Method::POST, path))
         .await

@@ -7,7 +7,7 @@ use pxcloud_sim::ADMIN_PASSWORD;
 
 use crate::common::{assert_no_secret, client_for, config_for, entries_for, sim_http, statuses};
 
-const START: &str = "/api/vms/cluster1:pve1:101/start";
+const START: &str = "/api/vms/cluster1:pve1:101/power/start";
 
 async fn logged_in(sim: &pxcloud_sim::Sim) -> Client {
     let client = client_for(sim);

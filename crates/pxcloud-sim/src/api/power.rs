@@ -28,12 +28,12 @@ pub(super) struct Doc;
 pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/vms/{id}/status", get(get_vm_status))
-        .route("/api/vms/{id}/start", post(start_vm))
-        .route("/api/vms/{id}/stop", post(stop_vm))
-        .route("/api/vms/{id}/shutdown", post(shutdown_vm))
-        .route("/api/vms/{id}/reboot", post(reboot_vm))
-        .route("/api/vms/{id}/suspend", post(suspend_vm))
-        .route("/api/vms/{id}/resume", post(resume_vm))
+        .route("/api/vms/{id}/power/start", post(start_vm))
+        .route("/api/vms/{id}/power/stop", post(stop_vm))
+        .route("/api/vms/{id}/power/shutdown", post(shutdown_vm))
+        .route("/api/vms/{id}/power/reboot", post(reboot_vm))
+        .route("/api/vms/{id}/power/suspend", post(suspend_vm))
+        .route("/api/vms/{id}/power/resume", post(resume_vm))
 }
 
 /// A power action.
@@ -229,42 +229,42 @@ macro_rules! power_handler {
 power_handler!(
     start_vm,
     Action::Start,
-    "/api/vms/{id}/start",
+    "/api/vms/{id}/power/start",
     "Start a virtual machine.",
     "Powers on a stopped VM. Returns a task id; the VM is `running` when the task ends. AI hint: poll `GET /api/tasks/{id}` until status is `ok` or `error`."
 );
 power_handler!(
     stop_vm,
     Action::Stop,
-    "/api/vms/{id}/stop",
+    "/api/vms/{id}/power/stop",
     "Stop a virtual machine (hard).",
     "Powers off immediately, like pulling the plug. Works on running and suspended VMs. AI hint: prefer shutdown for a clean stop."
 );
 power_handler!(
     shutdown_vm,
     Action::Shutdown,
-    "/api/vms/{id}/shutdown",
+    "/api/vms/{id}/power/shutdown",
     "Shut down a virtual machine.",
     "Asks the guest OS to shut down (ACPI). Only for running VMs."
 );
 power_handler!(
     reboot_vm,
     Action::Reboot,
-    "/api/vms/{id}/reboot",
+    "/api/vms/{id}/power/reboot",
     "Reboot a virtual machine.",
     "Restarts a running VM through the guest OS."
 );
 power_handler!(
     suspend_vm,
     Action::Suspend,
-    "/api/vms/{id}/suspend",
+    "/api/vms/{id}/power/suspend",
     "Suspend a virtual machine.",
     "Pauses a running VM in memory."
 );
 power_handler!(
     resume_vm,
     Action::Resume,
-    "/api/vms/{id}/resume",
+    "/api/vms/{id}/power/resume",
     "Resume a virtual machine.",
     "Continues a suspended VM."
 );

@@ -194,7 +194,7 @@ async fn the_viewer_reads_but_may_not_write() {
     let writes = [
         (
             "POST",
-            format!("/api/vms/{}/stop", enc("cluster1:pve1:100")),
+            format!("/api/vms/{}/power/stop", enc("cluster1:pve1:100")),
         ),
         ("DELETE", format!("/api/vms/{}", enc("cluster1:pve1:101"))),
         ("PUT", format!("/api/vms/{}", enc("cluster1:pve1:101"))),

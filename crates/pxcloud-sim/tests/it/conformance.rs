@@ -51,7 +51,7 @@ async fn get_answers_match_the_documented_schemas() {
     let api = Api::start(fast()).await;
     let task = api
         .post(
-            &format!("/api/vms/{}/stop", enc("cluster1:pve2:200")),
+            &format!("/api/vms/{}/power/stop", enc("cluster1:pve2:200")),
             json!({}),
         )
         .await;
@@ -232,8 +232,8 @@ fn writes() -> Vec<(&'static str, &'static str, String, Value)> {
         ),
         (
             "post",
-            "/api/vms/{id}/stop",
-            "/api/vms/cluster1%3Apve2%3A200/stop".to_owned(),
+            "/api/vms/{id}/power/stop",
+            "/api/vms/cluster1%3Apve2%3A200/power/stop".to_owned(),
             json!({}),
         ),
         (

@@ -16,8 +16,11 @@ async fn entries_record_method_path_query_body_headers_user_and_status() {
     .await;
     api.get("/api/vms?status=running&per_page=2").await;
     let id = enc("cluster1:pve1:100");
-    api.post(&format!("/api/vms/{id}/reboot"), json!({"timeout": 30}))
-        .await;
+    api.post(
+        &format!("/api/vms/{id}/power/reboot"),
+        json!({"timeout": 30}),
+    )
+    .await;
     api.call_as("GET", "/api/vms", None, Some("bad-token"))
         .await;
 
@@ -49,7 +52,7 @@ async fn entries_record_method_path_query_body_headers_user_and_status() {
         "the token never appears whole"
     );
 
-    assert_eq!(e[2].path, format!("/api/vms/{id}/reboot"));
+    assert_eq!(e[2].path, format!("/api/vms/{id}/power/reboot"));
     assert_eq!(e[2].body, Some(json!({"timeout": 30})));
     assert_eq!(e[2].body_bytes, 14);
     assert_eq!(e[2].header("content-type"), Some("application/json"));

@@ -43,7 +43,7 @@ async fn every_transition_behaves_as_the_table_says() {
         let before = api.get(&format!("/api/vms/{}", enc(id))).await;
         assert_eq!(before.body["data"]["status"], from, "seed state of {id}");
         let a = api
-            .post(&format!("/api/vms/{}/{action}", enc(id)), json!({}))
+            .post(&format!("/api/vms/{}/power/{action}", enc(id)), json!({}))
             .await;
         assert_eq!(a.status, code, "{from} --{action}--> {}", a.body);
         if code == 200 {
@@ -66,9 +66,13 @@ async fn every_transition_behaves_as_the_table_says() {
 async fn a_vm_with_a_running_task_is_locked() {
     let api = Api::start(pxcloud_sim::SimConfig::default()).await; // 200 ms steps
     let id = enc("cluster1:pve1:100");
-    let first = api.post(&format!("/api/vms/{id}/stop"), json!({})).await;
+    let first = api
+        .post(&format!("/api/vms/{id}/power/stop"), json!({}))
+        .await;
     assert_eq!(first.status, 200);
-    let second = api.post(&format!("/api/vms/{id}/reboot"), json!({})).await;
+    let second = api
+        .post(&format!("/api/vms/{id}/power/reboot"), json!({}))
+        .await;
     assert_eq!(second.status, 409);
     assert_eq!(second.body["code"], "vm_locked");
     // The state changes only when the task finishes.
@@ -82,7 +86,7 @@ async fn vmware_vms_get_plain_task_ids() {
     let api = Api::start(fast()).await;
     let a = api
         .post(
-            &format!("/api/vms/{}/start", enc("vc1:esxi2:1002")),
+            &format!("/api/vms/{}/power/start", enc("vc1:esxi2:1002")),
             json!({}),
         )
         .await;
@@ -97,7 +101,7 @@ async fn vmware_vms_get_plain_task_ids() {
 async fn unknown_vm_is_404_and_unencoded_ids_work_too() {
     let api = Api::start(fast()).await;
     let a = api
-        .post("/api/vms/cluster1%3Apve9%3A999/start", json!({}))
+        .post("/api/vms/cluster1%3Apve9%3A999/power/start", json!({}))
         .await;
     assert_eq!(a.status, 404);
     assert_eq!(a.body["code"], "not_found");

@@ -17,7 +17,7 @@ async fn a_task_moves_from_running_to_ok_with_progress_and_log() {
     let api = Api::start(config).await;
     let a = api
         .post(
-            &format!("/api/vms/{}/start", enc("cluster1:pve1:101")),
+            &format!("/api/vms/{}/power/start", enc("cluster1:pve1:101")),
             json!({}),
         )
         .await;
@@ -247,7 +247,7 @@ async fn stopping_a_task_interrupts_it_and_skips_its_effect() {
     let api = Api::start(SimConfig::default()).await;
     let a = api
         .post(
-            &format!("/api/vms/{}/start", enc("cluster1:pve1:101")),
+            &format!("/api/vms/{}/power/start", enc("cluster1:pve1:101")),
             json!({}),
         )
         .await;
@@ -272,11 +272,11 @@ async fn stopping_a_task_interrupts_it_and_skips_its_effect() {
 async fn task_list_filters_and_paginates() {
     let api = Api::start(fast()).await;
     for vm in ["cluster1:pve1:101", "cluster1:pve3:300"] {
-        api.post(&format!("/api/vms/{}/start", enc(vm)), json!({}))
+        api.post(&format!("/api/vms/{}/power/start", enc(vm)), json!({}))
             .await;
     }
     api.post(
-        &format!("/api/vms/{}/stop", enc("cluster1:pve2:200")),
+        &format!("/api/vms/{}/power/stop", enc("cluster1:pve2:200")),
         json!({}),
     )
     .await;
