@@ -65,6 +65,16 @@ impl Tool {
         }
     }
 
+    /// Whether `name` is a valid tool name (2025-11-25): 1–128 characters of
+    /// `[A-Za-z0-9_.-]`. Many clients cut names at 64 characters including their own
+    /// prefix, so keeping names to about 48 is wise.
+    pub fn is_valid_name(name: &str) -> bool {
+        (1..=128).contains(&name.len())
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+    }
+
     /// Sets the input schema.
     #[must_use]
     pub fn with_input_schema(mut self, schema: Value) -> Self {

@@ -10,7 +10,7 @@ use super::Server;
 use crate::context::RequestContext;
 use crate::error::HandlerError;
 use crate::jsonrpc::ErrorObject;
-use crate::model::{CallToolResult, CompleteRequest, CompletionReference};
+use crate::model::{CallToolResult, CompleteRequest, CompletionReference, Tool};
 use crate::version::ProtocolVersion;
 
 impl Server {
@@ -72,6 +72,9 @@ impl Server {
             .ok_or_else(|| not_found("tools/list"))?;
         let mut list = tools.list_tools(ctx).await?;
         list.sort_by(|a, b| a.name.cmp(&b.name));
+        if let Some(bad) = list.iter().find(|t| !Tool::is_valid_name(&t.name)) {
+            tracing::warn!(name = %bad.name, "tool name is not 1-128 characters of [A-Za-z0-9_.-]");
+        }
         let version = ctx.protocol_version();
         let items = list
             .iter()

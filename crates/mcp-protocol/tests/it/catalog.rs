@@ -213,3 +213,22 @@ async fn stateless_resource_errors_and_cache_hints() {
             .is_none()
     );
 }
+
+#[test]
+fn tool_names_follow_the_2025_11_25_rule() {
+    let long = "a".repeat(129);
+    let max = "a".repeat(128);
+    let cases = [
+        ("get_vm", true),
+        ("a.b-c_D9", true),
+        (max.as_str(), true),
+        ("", false),
+        ("has space", false),
+        ("slash/x", false),
+        (long.as_str(), false),
+        ("ünïcode", false),
+    ];
+    for (name, valid) in cases {
+        assert_eq!(mcp_protocol::Tool::is_valid_name(name), valid, "{name:?}");
+    }
+}
