@@ -96,6 +96,15 @@ impl ToolProvider for Mcp {
             .collect())
     }
 
+    async fn find_tool(
+        &self,
+        name: &str,
+        ctx: &RequestContext,
+    ) -> Result<Option<Tool>, HandlerError> {
+        let can_elicit = ctx.has_client_capability("elicitation");
+        Ok(self.app.find_tool(name, can_elicit).map(to_tool))
+    }
+
     async fn call_tool(
         &self,
         name: &str,

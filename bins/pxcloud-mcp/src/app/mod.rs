@@ -360,6 +360,14 @@ impl App {
         self.state().listing[usize::from(can_elicit)].clone()
     }
 
+    /// One listed tool by name, without copying the whole list.
+    pub fn find_tool(&self, name: &str, can_elicit: bool) -> Option<ToolEntry> {
+        self.state().listing[usize::from(can_elicit)]
+            .iter()
+            .find(|e| e.name == name)
+            .cloned()
+    }
+
     /// Runs one tool.
     pub async fn call_tool(
         &self,
