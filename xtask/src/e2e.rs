@@ -220,16 +220,17 @@ fn one_run(
     Ok(steps)
 }
 
-/// `pxcloud-mcp --http 127.0.0.1:0` with its stderr copied to a log file.
+/// `pxcloud-mcp --http 127.0.0.1:0` with its stderr copied to a log file; killed when dropped.
 #[derive(Debug)]
-struct HttpServer {
+pub(crate) struct HttpServer {
     process: ChildGuard,
     url: String,
     log: PathBuf,
 }
 
 impl HttpServer {
-    fn start(binary: &Path, env: &[(String, String)], log: &Path) -> Result<Self> {
+    /// Starts the server with exactly `env` and waits until it prints its endpoint.
+    pub(crate) fn start(binary: &Path, env: &[(String, String)], log: &Path) -> Result<Self> {
         let mut file =
             File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
         let (stderr, child_err) = std::io::pipe().context("cannot create a pipe")?;
@@ -279,6 +280,23 @@ impl HttpServer {
                 );
             }
         }
+    }
+}
+
+impl HttpServer {
+    /// `http://127.0.0.1:PORT/mcp`.
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The server's process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.process.id()
+    }
+
+    /// Stops the server (SIGTERM, then SIGKILL).
+    pub(crate) fn stop(self) {
+        self.process.stop();
     }
 }
 

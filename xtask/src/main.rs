@@ -6,12 +6,14 @@
 //!   clients over stdio and Streamable HTTP.
 //! - `cargo xtask e2e` walks the user stories with the official Python SDK client against
 //!   the release server and pxcloud-sim, checking the simulator's request log.
+//! - `cargo xtask bench` measures the release server and writes `docs/benchmarks.md`.
 //! - `cargo xtask ci-deps` installs everything the two above need into `<workspace>/.cache`.
 //!
 //! Every tool the tasks need (Node 22, the suites, the SDKs) is installed under the
 //! workspace's `.cache/` directory on first use, so a second run is fast and works offline.
 
 mod args;
+mod bench;
 mod ci_deps;
 mod conformance;
 mod e2e;
@@ -53,6 +55,10 @@ tasks:
                   --mode auto|legacy              only this handshake (auto: server/discover)
                   --server-bin PATH               use this pxcloud-mcp, build nothing
                   --timeout SECS                  limit per client command (default 60)
+  bench         measure the release server against the release pxcloud-sim on loopback and
+                write docs/benchmarks.md (about two minutes)
+                  --quick                         a few samples only (a smoke run)
+                  --out PATH                      write the report here instead
   ci-deps       install Node 22, both suites, the TypeScript SDK and the Python venv
   help          print this text";
 
@@ -75,6 +81,7 @@ fn run() -> Result<ExitCode> {
         "interop" => interop::run(&rest)?,
         "ci-deps" => ci_deps::run(&rest)?,
         "e2e" => e2e::run(&rest)?,
+        "bench" => bench::run(&rest)?,
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             true

@@ -1,0 +1,211 @@
+//! The "naive generator" baseline for tools/list size: what a straightforward OpenAPI→MCP
+//! generator (like the earlier TypeScript server) emits for the same operations — one tool
+//! per operation named by its `operationId`, the summary and full description, and an input
+//! schema with every `$ref` inlined (dereferenced) in place: each parameter's schema with its
+//! description, and the JSON request body under `body`. No output schema, no annotations.
+//!
+//! Also the check that no description of the document is lost in the server's listing.
+
+use serde_json::{Map, Value, json};
+
+/// How deep `$ref`s are followed before a cycle or a monster is cut to `{}`.
+const MAX_DEPTH: usize = 32;
+
+/// The naive tool for the operation `method path` of `spec`, if the document has it.
+pub(crate) fn naive_tool(spec: &Value, method: &str, path: &str) -> Option<Value> {
+    let item = deref(spec, spec.get("paths")?.get(path)?, &mut Vec::new());
+    let operation = item.get(method.to_ascii_lowercase())?;
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    let parameters = item
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .chain(operation.get("parameters").and_then(Value::as_array))
+        .flatten();
+    for parameter in parameters {
+        let Some(name) = parameter.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        let mut schema = parameter
+            .get("schema")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        if let (Some(map), Some(text)) = (schema.as_object_mut(), parameter.get("description")) {
+            map.insert("description".to_owned(), text.clone());
+        }
+        if parameter.get("required") == Some(&Value::Bool(true)) {
+            required.push(json!(name));
+        }
+        properties.insert(name.to_owned(), schema);
+    }
+    let body = operation.get("requestBody");
+    if let Some(schema) = body.and_then(|b| b.pointer("/content/application~1json/schema")) {
+        properties.insert("body".to_owned(), schema.clone());
+        if body.and_then(|b| b.get("required")) == Some(&Value::Bool(true)) {
+            required.push(json!("body"));
+        }
+    }
+    let summary = operation
+        .get("summary")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let description = operation
+        .get("description")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let name = operation
+        .get("operationId")
+        .and_then(Value::as_str)
+        .map_or_else(|| format!("{method}_{path}"), str::to_owned);
+    let text: Vec<&str> = [summary, description]
+        .into_iter()
+        .filter(|s| !s.is_empty())
+        .collect();
+    Some(json!({
+        "name": name,
+        "description": text.join("\n\n"),
+        "inputSchema": {"type": "object", "properties": properties, "required": required},
+    }))
+}
+
+/// `value` with every local `$ref` replaced by what it points to, recursively; a cycle or
+/// a chain deeper than [`MAX_DEPTH`] becomes `{}`.
+fn deref(spec: &Value, value: &Value, stack: &mut Vec<String>) -> Value {
+    match value {
+        Value::Object(map) => {
+            if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+                if stack.len() >= MAX_DEPTH || stack.iter().any(|r| r == reference) {
+                    return json!({});
+                }
+                let target = reference
+                    .strip_prefix('#')
+                    .and_then(|pointer| spec.pointer(pointer))
+                    .cloned()
+                    .unwrap_or_else(|| json!({}));
+                stack.push(reference.to_owned());
+                let resolved = deref(spec, &target, stack);
+                stack.pop();
+                return resolved;
+            }
+            Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), deref(spec, v, stack)))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| deref(spec, v, stack)).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The descriptions in `naive` (the tool's own, and every `description` in its schema)
+/// that appear nowhere in `ours`, compared with whitespace collapsed.
+pub(crate) fn lost_descriptions(naive: &Value, ours: &Value) -> Vec<String> {
+    let mut ours_text = Vec::new();
+    strings(ours, &mut ours_text);
+    let haystack = collapse(&ours_text.join("\n"));
+    let mut wanted = Vec::new();
+    if let Some(text) = naive.get("description").and_then(Value::as_str) {
+        // Summary and description are separate paragraphs; each must survive.
+        wanted.extend(text.split("\n\n").map(str::to_owned));
+    }
+    if let Some(schema) = naive.get("inputSchema") {
+        descriptions(schema, &mut wanted);
+    }
+    let mut lost: Vec<String> = wanted
+        .into_iter()
+        .map(|text| collapse(&text))
+        .filter(|text| !text.is_empty() && !haystack.contains(text.as_str()))
+        .collect();
+    lost.sort();
+    lost.dedup();
+    lost
+}
+
+fn strings(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::String(text) => out.push(text.clone()),
+        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+fn descriptions(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|v| descriptions(v, out)),
+        Value::Object(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    ("description", Value::String(text)) => out.push(text.clone()),
+                    _ => descriptions(child, out),
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn collapse(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec() -> Value {
+        json!({
+            "paths": {"/api/vms/{id}": {
+                "parameters": [{"$ref": "#/components/parameters/Id"}],
+                "put": {
+                    "operationId": "update_vm", "summary": "Update a VM.", "description": "Changes   settings.",
+                    "parameters": [{"name": "force", "in": "query", "schema": {"type": "boolean"}}],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Vm"}}}}
+                }
+            }},
+            "components": {
+                "parameters": {"Id": {"name": "id", "in": "path", "required": true, "description": "VM id", "schema": {"type": "string"}}},
+                "schemas": {
+                    "Vm": {"type": "object", "properties": {"name": {"type": "string", "description": "The name."}, "parent": {"$ref": "#/components/schemas/Vm"}}}
+                }
+            }
+        })
+    }
+
+    #[test]
+    fn naive_tools_inline_everything() {
+        let tool = naive_tool(&spec(), "PUT", "/api/vms/{id}").unwrap();
+        assert_eq!(tool["name"], "update_vm");
+        assert_eq!(tool["description"], "Update a VM.\n\nChanges   settings.");
+        let props = &tool["inputSchema"]["properties"];
+        assert_eq!(
+            props["id"],
+            json!({"type": "string", "description": "VM id"})
+        );
+        assert_eq!(props["force"], json!({"type": "boolean"}));
+        assert_eq!(
+            props["body"]["properties"]["name"]["description"],
+            "The name."
+        );
+        // The cycle is cut where it closes, not followed forever.
+        assert_eq!(props["body"]["properties"]["parent"], json!({}));
+        assert_eq!(tool["inputSchema"]["required"], json!(["id", "body"]));
+        assert!(naive_tool(&spec(), "GET", "/api/vms/{id}").is_none());
+        assert!(naive_tool(&spec(), "PUT", "/nope").is_none());
+    }
+
+    #[test]
+    fn lost_descriptions_are_named() {
+        let naive = naive_tool(&spec(), "PUT", "/api/vms/{id}").unwrap();
+        let complete = json!({"description": "Update a VM.\n\nChanges settings.", "inputSchema": {"properties": {
+            "id": {"description": "VM id"}, "name": {"description": "The  name."}}}});
+        assert!(lost_descriptions(&naive, &complete).is_empty());
+        let partial = json!({"description": "Update a VM.", "inputSchema": {}});
+        assert_eq!(
+            lost_descriptions(&naive, &partial),
+            ["Changes settings.", "The name.", "VM id"]
+        );
+    }
+}

@@ -1,0 +1,423 @@
+//! What the benchmark measured and how it reads: the results, the targets of issue 8 and
+//! the markdown written to `docs/benchmarks.md`.
+
+use std::fmt::Write as _;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use super::stats::{human, percentile};
+
+/// The machine and the run.
+#[derive(Debug, Clone)]
+pub(crate) struct Machine {
+    pub(crate) cpus: String,
+    pub(crate) cpu_model: String,
+    pub(crate) rustc: String,
+    pub(crate) date: String,
+    pub(crate) command: String,
+}
+
+impl Machine {
+    pub(crate) fn probe(command: &str) -> Result<Self> {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let cpu_model = cpuinfo
+            .lines()
+            .find_map(|l| l.strip_prefix("model name"))
+            .and_then(|rest| rest.split_once(':'))
+            .map_or_else(|| "unknown CPU".to_owned(), |(_, m)| m.trim().to_owned());
+        Ok(Self {
+            cpus: output("nproc", &[])?,
+            cpu_model,
+            rustc: output("rustc", &["--version"])?,
+            date: output("date", &["-u", "+%Y-%m-%d %H:%M UTC"])?,
+            command: command.to_owned(),
+        })
+    }
+}
+
+fn output(program: &str, args: &[&str]) -> Result<String> {
+    let out = Command::new(program)
+        .args(args)
+        .output()
+        .with_context(|| format!("cannot run {program}"))?;
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+}
+
+/// One throughput measurement with `IN_FLIGHT` calls in flight.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Throughput {
+    /// Latency the simulator adds to each answer ("none", "5 ms").
+    pub(crate) backend_latency: String,
+    pub(crate) direct_rps: f64,
+    pub(crate) server_rps: f64,
+    pub(crate) server_cpu_per_call: Duration,
+    pub(crate) rss_kib: u64,
+    pub(crate) errors: u64,
+}
+
+/// Ingest of one document.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Ingest {
+    pub(crate) file: String,
+    pub(crate) bytes: u64,
+    pub(crate) tools: usize,
+    pub(crate) median: Duration,
+}
+
+/// Everything measured.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Results {
+    pub(crate) cold_start: Vec<Duration>,
+    pub(crate) cold_rss_kib: u64,
+    pub(crate) tools_full: usize,
+    pub(crate) list_full_bytes: usize,
+    /// Only the tools bound to an operation (no workflow tools), for the naive comparison.
+    pub(crate) ops: usize,
+    pub(crate) list_ops_bytes: usize,
+    pub(crate) naive_bytes: usize,
+    /// Descriptions of the document missing from tools/list ("METHOD path: text").
+    pub(crate) lost: Vec<String>,
+    pub(crate) tools_dynamic: usize,
+    pub(crate) list_dynamic_bytes: usize,
+    pub(crate) latency_direct: Vec<Duration>,
+    pub(crate) latency_server: Vec<Duration>,
+    pub(crate) stdio_rss_kib: u64,
+    pub(crate) throughput: Vec<Throughput>,
+    pub(crate) ingest: Vec<Ingest>,
+    pub(crate) seconds: f64,
+}
+
+/// A figure against its target: `Some(true)` met, `Some(false)` missed.
+fn verdict(met: bool, miss: impl FnOnce() -> String) -> String {
+    if met {
+        "met".to_owned()
+    } else {
+        format!("**missed** ({})", miss())
+    }
+}
+
+fn kib_mb(kib: u64) -> String {
+    format!("{:.1} MB", kib as f64 / 1024.0)
+}
+
+impl Results {
+    fn peak_rss_kib(&self) -> u64 {
+        let load = self.throughput.iter().map(|t| t.rss_kib).max().unwrap_or(0);
+        self.cold_rss_kib.max(self.stdio_rss_kib).max(load)
+    }
+
+    fn overhead(&self, p: f64) -> Duration {
+        percentile(&self.latency_server, p).saturating_sub(percentile(&self.latency_direct, p))
+    }
+}
+
+/// The summary table: figure, measured, target, verdict.
+pub(crate) fn table(r: &Results) -> String {
+    let mut rows: Vec<[String; 4]> = Vec::new();
+    let cold = percentile(&r.cold_start, 50.0);
+    rows.push([
+        format!(
+            "cold start: spawn → initialize → complete tools/list (stdio), median of {}",
+            r.cold_start.len()
+        ),
+        format!(
+            "{} (min {}, max {})",
+            human(cold),
+            human(percentile(&r.cold_start, 0.0)),
+            human(percentile(&r.cold_start, 100.0))
+        ),
+        "< 50 ms".to_owned(),
+        verdict(cold < Duration::from_millis(50), || {
+            format!(
+                "by {}",
+                human(cold.saturating_sub(Duration::from_millis(50)))
+            )
+        }),
+    ]);
+    let rss = r.peak_rss_kib();
+    rows.push([
+        "peak RSS (VmHWM), worst of every run below".to_owned(),
+        kib_mb(rss),
+        "< 15 MB".to_owned(),
+        verdict(rss < 15 * 1024, || {
+            format!("by {}", kib_mb(rss.saturating_sub(15 * 1024)))
+        }),
+    ]);
+    let ratio = r.list_ops_bytes as f64 / r.naive_bytes.max(1) as f64;
+    rows.push([
+        format!(
+            "tools/list bytes, full mode, {} operation tools vs. the naive generator",
+            r.ops
+        ),
+        format!(
+            "{} B vs. {} B = {:.0} % (all {} tools: {} B)",
+            r.list_ops_bytes,
+            r.naive_bytes,
+            ratio * 100.0,
+            r.tools_full,
+            r.list_full_bytes
+        ),
+        "≤ 60 %".to_owned(),
+        verdict(ratio <= 0.60, || {
+            format!("by {:.0} points", (ratio - 0.60) * 100.0)
+        }),
+    ]);
+    rows.push([
+        "descriptions of the document missing from tools/list".to_owned(),
+        r.lost.len().to_string(),
+        "0".to_owned(),
+        verdict(r.lost.is_empty(), || "see the list below".to_owned()),
+    ]);
+    rows.push([
+        format!("tools/list bytes, dynamic mode ({} tools)", r.tools_dynamic),
+        format!("{} B", r.list_dynamic_bytes),
+        "< 5 KB (5,000 B)".to_owned(),
+        verdict(r.list_dynamic_bytes < 5000, || {
+            format!("by {} B", r.list_dynamic_bytes.saturating_sub(5000))
+        }),
+    ]);
+    let (p50, p99) = (r.overhead(50.0), r.overhead(99.0));
+    rows.push([
+        format!(
+            "per-call latency, tools/call of one GET over stdio (direct GET), {} calls each",
+            r.latency_server.len()
+        ),
+        format!(
+            "p50 {} ({}), p99 {} ({})",
+            human(percentile(&r.latency_server, 50.0)),
+            human(percentile(&r.latency_direct, 50.0)),
+            human(percentile(&r.latency_server, 99.0)),
+            human(percentile(&r.latency_direct, 99.0))
+        ),
+        "—".to_owned(),
+        "—".to_owned(),
+    ]);
+    rows.push([
+        "per-call overhead over the direct call".to_owned(),
+        format!("p50 {}, p99 {}", human(p50), human(p99)),
+        "p50 < 100 µs".to_owned(),
+        verdict(p50 < Duration::from_micros(100), || {
+            format!(
+                "by {}",
+                human(p50.saturating_sub(Duration::from_micros(100)))
+            )
+        }),
+    ]);
+    for t in &r.throughput {
+        let share = t.server_rps / t.direct_rps.max(1e-9);
+        rows.push([
+            format!("throughput, 16 in flight over HTTP, backend latency {}: through the server vs. direct", t.backend_latency),
+            format!("{:.0}/s vs. {:.0}/s = {:.0} %", t.server_rps, t.direct_rps, share * 100.0),
+            "≥ 90 % of direct".to_owned(),
+            verdict(share >= 0.90, || format!("by {:.0} points", (0.90 - share) * 100.0)),
+        ]);
+        rows.push([
+            format!(
+                "server CPU per call (utime+stime / calls), backend latency {}",
+                t.backend_latency
+            ),
+            human(t.server_cpu_per_call),
+            "< 100 µs".to_owned(),
+            verdict(t.server_cpu_per_call < Duration::from_micros(100), || {
+                format!(
+                    "by {}",
+                    human(
+                        t.server_cpu_per_call
+                            .saturating_sub(Duration::from_micros(100))
+                    )
+                )
+            }),
+        ]);
+    }
+    for i in &r.ingest {
+        rows.push([
+            format!(
+                "ingest `{}` ({:.1} MB): `pxcloud-mcp tools --spec-file … --json`",
+                i.file,
+                i.bytes as f64 / 1e6
+            ),
+            format!("{} → {} tools", human(i.median), i.tools),
+            "—".to_owned(),
+            "—".to_owned(),
+        ]);
+    }
+    let mut out = String::from("| figure | measured | target | verdict |\n|---|---|---|---|\n");
+    for [a, b, c, d] in rows {
+        let _ = writeln!(out, "| {a} | {b} | {c} | {d} |");
+    }
+    out
+}
+
+/// The whole `docs/benchmarks.md`.
+pub(crate) fn render(machine: &Machine, r: &Results) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Benchmarks\n");
+    let _ = writeln!(
+        out,
+        "Generated by `{}` — do not edit by hand; run the command again instead.\n",
+        machine.command
+    );
+    let _ = writeln!(out, "- date: {}", machine.date);
+    let _ = writeln!(
+        out,
+        "- machine: {} CPUs, {}",
+        machine.cpus, machine.cpu_model
+    );
+    let _ = writeln!(out, "- toolchain: {}", machine.rustc);
+    let _ = writeln!(
+        out,
+        "- what: the release `pxcloud-mcp` against the release `pxcloud-sim` on loopback (plain HTTP), client, server and simulator on the same machine; the whole run took {:.0} s\n",
+        r.seconds
+    );
+    let _ = writeln!(out, "{}", table(r));
+    let _ = writeln!(out, "## How each figure is measured\n");
+    let _ = writeln!(out, "{METHOD}");
+    let errors: u64 = r.throughput.iter().map(|t| t.errors).sum();
+    if errors > 0 {
+        let _ = writeln!(
+            out,
+            "\n**{errors} call(s) failed during the throughput runs** (counted out of the rates)."
+        );
+    }
+    if !r.lost.is_empty() {
+        let _ = writeln!(out, "\n## Descriptions missing from tools/list\n");
+        for lost in r.lost.iter().take(50) {
+            let _ = writeln!(out, "- {lost}");
+        }
+        if r.lost.len() > 50 {
+            let _ = writeln!(out, "- … and {} more", r.lost.len() - 50);
+        }
+    }
+    out
+}
+
+const METHOD: &str = "\
+- **Cold start**: wall time from spawning `pxcloud-mcp` (stdio) to the last page of `tools/list`:
+  the process starts, logs in to the simulator, fetches and ingests its OpenAPI document
+  (about 0.5 MB), answers `initialize` (2025-06-18) and lists every tool.
+- **Peak RSS**: `VmHWM` from `/proc/<pid>/status` of the server at the end of each run (cold
+  starts, the stdio latency run, the HTTP load runs); the worst is shown.
+- **tools/list bytes**: every tool object of every page as one compact JSON array. The
+  **naive generator** is defined in `xtask/src/bench/naive.rs`: for each operation the server
+  exposes, one tool named by its `operationId`, the summary and full description, and an input
+  schema in which every `$ref` is inlined where it is used (each parameter's schema with its
+  description, the JSON request body under `body`) — what a straightforward OpenAPI→MCP generator
+  such as the earlier TypeScript server emits. It has no output schema and no annotations, so
+  the comparison favours the baseline. The ratio compares the operation tools only (the workflow
+  tools have no counterpart).
+- **Descriptions missing**: every description of the naive tool (summary, description, every
+  `description` in its schema) must appear, whitespace aside, somewhere in the server's tool.
+- **Dynamic mode**: the same server with `PXCLOUD_TOOL_MODE=dynamic`.
+- **Per-call latency**: `tools/call pxcloud_get_vm` (`GET /api/vms/cluster1:pve1:100`, about 600
+  bytes) sent one at a time over stdio and read on the same thread, against the same GET sent
+  straight to the simulator over one keep-alive connection, interleaved in rounds. The overhead
+  is the difference of the percentiles; it includes JSON-RPC framing, validation, policy,
+  request building, the client stack and the result envelope.
+- **Throughput**: 16 threads, each with its own keep-alive connection, for a fixed time: first
+  `GET` straight to the simulator, then `tools/call` in the stateless 2026-07-28 era over
+  Streamable HTTP. **Server CPU per call** is the server's utime+stime (`/proc/<pid>/stat`) over
+  the measured run divided by the calls. With no backend latency the simulator answers in
+  microseconds and client, server and simulator compete for the same cores, so that row shows
+  the server's cost more than a bottleneck; the 5 ms row gives the simulator PXCloud-like
+  latency (`--latency-ms 5`).
+- **Ingest**: wall time of `pxcloud-mcp tools --spec-file FILE --json` (process start, parse,
+  ingest, policy, JSON output) for the largest documents in `specs/`, median of the runs.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Results {
+        Results {
+            cold_start: vec![
+                Duration::from_millis(30),
+                Duration::from_millis(40),
+                Duration::from_millis(80),
+            ],
+            cold_rss_kib: 9000,
+            tools_full: 143,
+            list_full_bytes: 170_000,
+            ops: 140,
+            list_ops_bytes: 150_000,
+            naive_bytes: 300_000,
+            lost: vec!["GET /api/x: gone".to_owned()],
+            tools_dynamic: 3,
+            list_dynamic_bytes: 6000,
+            latency_direct: vec![Duration::from_micros(100); 10],
+            latency_server: vec![Duration::from_micros(180); 10],
+            stdio_rss_kib: 16_000,
+            throughput: vec![Throughput {
+                backend_latency: "none".to_owned(),
+                direct_rps: 1000.0,
+                server_rps: 950.0,
+                server_cpu_per_call: Duration::from_micros(150),
+                rss_kib: 12_000,
+                errors: 0,
+            }],
+            ingest: vec![Ingest {
+                file: "big.json".to_owned(),
+                bytes: 3_000_000,
+                tools: 900,
+                median: Duration::from_millis(400),
+            }],
+            seconds: 60.0,
+        }
+    }
+
+    #[test]
+    fn verdicts_in_the_table() {
+        let text = table(&sample());
+        let row = |start: &str| {
+            text.lines()
+                .find(|l| l.starts_with(&format!("| {start}")))
+                .unwrap_or_else(|| panic!("no row {start} in\n{text}"))
+                .to_owned()
+        };
+        assert!(
+            row("cold start").contains("40.0 ms") || row("cold start").contains("| met |"),
+            "{text}"
+        );
+        assert!(row("cold start").ends_with("| met |"));
+        assert!(
+            row("peak RSS").contains("15.6 MB") && row("peak RSS").contains("missed"),
+            "{text}"
+        );
+        assert!(
+            row("tools/list bytes, full").contains("= 50 %")
+                && row("tools/list bytes, full").ends_with("| met |")
+        );
+        assert!(row("descriptions").contains("missed"));
+        assert!(row("tools/list bytes, dynamic").contains("by 1000 B"));
+        assert!(
+            row("per-call overhead").contains("p50 80 µs")
+                && row("per-call overhead").ends_with("| met |")
+        );
+        assert!(row("throughput").contains("= 95 %") && row("throughput").ends_with("| met |"));
+        assert!(row("server CPU").contains("missed** (by 50 µs)"), "{text}");
+        assert!(row("ingest `big.json`").contains("900 tools"));
+    }
+
+    #[test]
+    fn the_document_names_machine_and_misses() {
+        let machine = Machine {
+            cpus: "2".to_owned(),
+            cpu_model: "Test CPU".to_owned(),
+            rustc: "rustc 1.95.0".to_owned(),
+            date: "2026-11-26 02:00 UTC".to_owned(),
+            command: "cargo xtask bench".to_owned(),
+        };
+        let text = render(&machine, &sample());
+        for needle in [
+            "2 CPUs, Test CPU",
+            "rustc 1.95.0",
+            "2026-11-26",
+            "`cargo xtask bench`",
+            "GET /api/x: gone",
+            "naive generator",
+        ] {
+            assert!(text.contains(needle), "{needle} missing from\n{text}");
+        }
+    }
+}
