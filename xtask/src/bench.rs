@@ -228,27 +228,19 @@ fn list_sizes(server: &Path, env: &[(String, String)], results: &mut Results) ->
     results.list_full_bytes = bytes(&full);
     let spec: Value = serde_json::from_str(&pxcloud_sim::openapi_json())
         .context("the simulator's spec is not JSON")?;
-    let mut ours = Vec::new();
-    let mut naive_tools = Vec::new();
-    for tool in &full {
-        let (Some(method), Some(path)) = (
-            tool.pointer("/_meta/method").and_then(Value::as_str),
-            tool.pointer("/_meta/path").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        let Some(naive) = naive::naive_tool(&spec, method, path) else {
-            bail!("the spec has no {method} {path}, which tools/list exposes");
-        };
-        for text in naive::lost_descriptions(&naive, tool) {
-            results.lost.push(format!("{method} {path}: {text}"));
-        }
-        ours.push(tool.clone());
-        naive_tools.push(naive);
+    let compared = compare(&spec, &full);
+    if compared.ops + 3 < full.len() {
+        bail!(
+            "only {} of {} tools have an operation in the simulator's spec",
+            compared.ops,
+            full.len()
+        );
     }
-    results.list_ops_bytes = bytes(&ours);
-    results.ops = ours.len();
-    results.naive_bytes = bytes(&naive_tools);
+    results.composition = composition(&full);
+    results.list_ops_bytes = compared.ours_bytes;
+    results.ops = compared.ops;
+    results.naive_bytes = compared.naive_bytes;
+    results.lost = compared.lost;
 
     let mut dynamic_env = env.to_vec();
     dynamic_env.push(("PXCLOUD_TOOL_MODE".to_owned(), "dynamic".to_owned()));
@@ -264,6 +256,59 @@ fn list(server: &Path, env: &[(String, String)]) -> Result<Vec<Value>> {
     let tools = client.list_tools()?;
     client.stop();
     Ok(tools)
+}
+
+/// The server's operation tools against the naive generator's for the same operations.
+#[derive(Debug, Default)]
+struct Compared {
+    ops: usize,
+    ours_bytes: usize,
+    naive_bytes: usize,
+    lost: Vec<String>,
+}
+
+fn compare(spec: &Value, tools: &[Value]) -> Compared {
+    let mut ours = Vec::new();
+    let mut naive_tools = Vec::new();
+    let mut lost = Vec::new();
+    for tool in tools {
+        let (Some(method), Some(path)) = (
+            tool.pointer("/_meta/method").and_then(Value::as_str),
+            tool.pointer("/_meta/path").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let Some(naive) = naive::naive_tool(spec, method, path) else {
+            continue;
+        };
+        for text in naive::lost_descriptions(&naive, tool) {
+            lost.push(format!("{method} {path}: {text}"));
+        }
+        ours.push(tool.clone());
+        naive_tools.push(naive);
+    }
+    Compared {
+        ops: ours.len(),
+        ours_bytes: bytes(&ours),
+        naive_bytes: bytes(&naive_tools),
+        lost,
+    }
+}
+
+/// Bytes per top-level member of the tool objects (`inputSchema`, `outputSchema`, ...),
+/// largest first.
+fn composition(tools: &[Value]) -> Vec<(String, usize)> {
+    let mut sizes: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    for tool in tools {
+        if let Some(map) = tool.as_object() {
+            for (key, value) in map {
+                *sizes.entry(key.clone()).or_default() += key.len() + 3 + value.to_string().len();
+            }
+        }
+    }
+    let mut sizes: Vec<(String, usize)> = sizes.into_iter().collect();
+    sizes.sort_by_key(|(_, size)| std::cmp::Reverse(*size));
+    sizes
 }
 
 /// The tools as one compact JSON array, in bytes.
@@ -473,7 +518,7 @@ fn ingest(server: &Path, plan: Plan, results: &mut Results) -> Result<()> {
     specs.sort_by_key(|(size, _)| std::cmp::Reverse(*size));
     for (size, spec) in specs.into_iter().take(plan.ingest_specs) {
         let mut times = Vec::new();
-        let mut tools = 0;
+        let mut listed = Value::Null;
         for _ in 0..plan.ingest_runs {
             let started = Instant::now();
             let child = Command::new(server)
@@ -501,19 +546,37 @@ fn ingest(server: &Path, plan: Plan, results: &mut Results) -> Result<()> {
                     crate::text::last_lines(&String::from_utf8_lossy(&output.stderr), 10)
                 );
             }
-            let listed: Value =
+            listed =
                 serde_json::from_slice(&output.stdout).context("tools --json printed no JSON")?;
-            tools = listed.as_array().map_or(0, Vec::len);
         }
+        let tools = listed.as_array().cloned().unwrap_or_default();
         let name = spec
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
+        // The naive comparison on a real-world document (JSON only: no YAML parser here).
+        let (ours_bytes, naive_bytes, lost) = if spec.extension().is_some_and(|x| x == "json") {
+            let text = std::fs::read_to_string(&spec)
+                .with_context(|| format!("cannot read {}", spec.display()))?;
+            let document: Value = serde_json::from_str(&text)
+                .with_context(|| format!("{} is not JSON", spec.display()))?;
+            let compared = compare(&document, &tools);
+            (
+                compared.ours_bytes,
+                Some(compared.naive_bytes),
+                compared.lost.len(),
+            )
+        } else {
+            (bytes(&tools), None, 0)
+        };
         results.ingest.push(Ingest {
             file: name,
             bytes: size,
-            tools,
+            tools: tools.len(),
             median: stats::percentile(&times, 50.0),
+            ours_bytes,
+            naive_bytes,
+            lost,
         });
     }
     Ok(())

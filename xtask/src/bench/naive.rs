@@ -2,7 +2,7 @@
 //! generator (like the earlier TypeScript server) emits for the same operations — one tool
 //! per operation named by its `operationId`, the summary and full description, and an input
 //! schema with every `$ref` inlined (dereferenced) in place: each parameter's schema with its
-//! description, and the JSON request body under `body`. No output schema, no annotations.
+//! description, and the request body (JSON, else its first media type) under `body`. No output schema, no annotations.
 //!
 //! Also the check that no description of the document is lost in the server's listing.
 
@@ -10,10 +10,25 @@ use serde_json::{Map, Value, json};
 
 /// How deep `$ref`s are followed before a cycle or a monster is cut to `{}`.
 const MAX_DEPTH: usize = 32;
+/// How many JSON nodes one naive tool may expand to before the rest is cut.
+const MAX_NODES: usize = 50_000;
 
 /// The naive tool for the operation `method path` of `spec`, if the document has it.
 pub(crate) fn naive_tool(spec: &Value, method: &str, path: &str) -> Option<Value> {
-    let item = deref(spec, spec.get("paths")?.get(path)?, &mut Vec::new());
+    let raw = spec.get("paths")?.get(path)?;
+    let mut walk = Deref {
+        spec,
+        stack: Vec::new(),
+        nodes_left: MAX_NODES,
+    };
+    // Only this operation and the path-level parameters: the other methods are other tools.
+    let mut item = Map::new();
+    for key in [method.to_ascii_lowercase().as_str(), "parameters"] {
+        if let Some(part) = raw.get(key) {
+            item.insert(key.to_owned(), walk.value(part));
+        }
+    }
+    let item = Value::Object(item);
     let operation = item.get(method.to_ascii_lowercase())?;
     let mut properties = Map::new();
     let mut required = Vec::new();
@@ -40,7 +55,16 @@ pub(crate) fn naive_tool(spec: &Value, method: &str, path: &str) -> Option<Value
         properties.insert(name.to_owned(), schema);
     }
     let body = operation.get("requestBody");
-    if let Some(schema) = body.and_then(|b| b.pointer("/content/application~1json/schema")) {
+    // JSON when offered, else the first media type (Stripe's bodies are form-encoded).
+    let content = body
+        .and_then(|b| b.get("content"))
+        .and_then(Value::as_object);
+    let schema = content.and_then(|c| {
+        c.get("application/json")
+            .or_else(|| c.values().next())
+            .and_then(|media| media.get("schema"))
+    });
+    if let Some(schema) = schema {
         properties.insert("body".to_owned(), schema.clone());
         if body.and_then(|b| b.get("required")) == Some(&Value::Bool(true)) {
             required.push(json!("body"));
@@ -69,33 +93,47 @@ pub(crate) fn naive_tool(spec: &Value, method: &str, path: &str) -> Option<Value
     }))
 }
 
-/// `value` with every local `$ref` replaced by what it points to, recursively; a cycle or
-/// a chain deeper than [`MAX_DEPTH`] becomes `{}`.
-fn deref(spec: &Value, value: &Value, stack: &mut Vec<String>) -> Value {
-    match value {
-        Value::Object(map) => {
-            if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
-                if stack.len() >= MAX_DEPTH || stack.iter().any(|r| r == reference) {
-                    return json!({});
-                }
-                let target = reference
-                    .strip_prefix('#')
-                    .and_then(|pointer| spec.pointer(pointer))
-                    .cloned()
-                    .unwrap_or_else(|| json!({}));
-                stack.push(reference.to_owned());
-                let resolved = deref(spec, &target, stack);
-                stack.pop();
-                return resolved;
-            }
-            Value::Object(
-                map.iter()
-                    .map(|(k, v)| (k.clone(), deref(spec, v, stack)))
-                    .collect(),
-            )
+/// Walks a value, replacing every local `$ref` by what it points to, recursively; a cycle
+/// or a chain deeper than [`MAX_DEPTH`] becomes `{}`, and so does everything after
+/// [`MAX_NODES`] nodes (real documents can expand to gigabytes; the baseline is then a
+/// lower bound, which only flatters it).
+struct Deref<'a> {
+    spec: &'a Value,
+    stack: Vec<String>,
+    nodes_left: usize,
+}
+
+impl Deref<'_> {
+    fn value(&mut self, value: &Value) -> Value {
+        if self.nodes_left == 0 {
+            return json!({});
         }
-        Value::Array(items) => Value::Array(items.iter().map(|v| deref(spec, v, stack)).collect()),
-        other => other.clone(),
+        self.nodes_left -= 1;
+        match value {
+            Value::Object(map) => {
+                if let Some(reference) = map.get("$ref").and_then(Value::as_str) {
+                    if self.stack.len() >= MAX_DEPTH || self.stack.iter().any(|r| r == reference) {
+                        return json!({});
+                    }
+                    let target = reference
+                        .strip_prefix('#')
+                        .and_then(|pointer| self.spec.pointer(pointer))
+                        .cloned()
+                        .unwrap_or_else(|| json!({}));
+                    self.stack.push(reference.to_owned());
+                    let resolved = self.value(&target);
+                    self.stack.pop();
+                    return resolved;
+                }
+                Value::Object(
+                    map.iter()
+                        .map(|(k, v)| (k.clone(), self.value(v)))
+                        .collect(),
+                )
+            }
+            Value::Array(items) => Value::Array(items.iter().map(|v| self.value(v)).collect()),
+            other => other.clone(),
+        }
     }
 }
 

@@ -64,6 +64,12 @@ pub(crate) struct Ingest {
     pub(crate) bytes: u64,
     pub(crate) tools: usize,
     pub(crate) median: Duration,
+    /// tools/list bytes of the operation tools.
+    pub(crate) ours_bytes: usize,
+    /// The naive generator's bytes for the same operations (JSON documents only).
+    pub(crate) naive_bytes: Option<usize>,
+    /// Descriptions of the document missing from the listing.
+    pub(crate) lost: usize,
 }
 
 /// Everything measured.
@@ -73,6 +79,8 @@ pub(crate) struct Results {
     pub(crate) cold_rss_kib: u64,
     pub(crate) tools_full: usize,
     pub(crate) list_full_bytes: usize,
+    /// Bytes of the full listing per member of the tool objects, largest first.
+    pub(crate) composition: Vec<(String, usize)>,
     /// Only the tools bound to an operation (no workflow tools), for the naive comparison.
     pub(crate) ops: usize,
     pub(crate) list_ops_bytes: usize,
@@ -152,7 +160,7 @@ pub(crate) fn table(r: &Results) -> String {
             r.ops
         ),
         format!(
-            "{} B vs. {} B = {:.0} % (all {} tools: {} B)",
+            "{} B vs. {} B = {:.1} % (all {} tools: {} B)",
             r.list_ops_bytes,
             r.naive_bytes,
             ratio * 100.0,
@@ -161,7 +169,7 @@ pub(crate) fn table(r: &Results) -> String {
         ),
         "≤ 60 %".to_owned(),
         verdict(ratio <= 0.60, || {
-            format!("by {:.0} points", (ratio - 0.60) * 100.0)
+            format!("by {:.1} points", (ratio - 0.60) * 100.0)
         }),
     ]);
     rows.push([
@@ -209,9 +217,9 @@ pub(crate) fn table(r: &Results) -> String {
         let share = t.server_rps / t.direct_rps.max(1e-9);
         rows.push([
             format!("throughput, 16 in flight over HTTP, backend latency {}: through the server vs. direct", t.backend_latency),
-            format!("{:.0}/s vs. {:.0}/s = {:.0} %", t.server_rps, t.direct_rps, share * 100.0),
+            format!("{:.0}/s vs. {:.0}/s = {:.1} %", t.server_rps, t.direct_rps, share * 100.0),
             "≥ 90 % of direct".to_owned(),
-            verdict(share >= 0.90, || format!("by {:.0} points", (0.90 - share) * 100.0)),
+            verdict(share >= 0.90, || format!("by {:.1} points", (0.90 - share) * 100.0)),
         ]);
         rows.push([
             format!(
@@ -242,6 +250,25 @@ pub(crate) fn table(r: &Results) -> String {
             "—".to_owned(),
             "—".to_owned(),
         ]);
+        if let Some(naive) = i.naive_bytes {
+            let ratio = i.ours_bytes as f64 / naive.max(1) as f64;
+            rows.push([
+                format!(
+                    "tools/list bytes for `{}` vs. the naive generator (descriptions missing: {})",
+                    i.file, i.lost
+                ),
+                format!(
+                    "{} B vs. {} B = {:.1} %",
+                    i.ours_bytes,
+                    naive,
+                    ratio * 100.0
+                ),
+                "≤ 60 %".to_owned(),
+                verdict(ratio <= 0.60, || {
+                    format!("by {:.1} points", (ratio - 0.60) * 100.0)
+                }),
+            ]);
+        }
     }
     let mut out = String::from("| figure | measured | target | verdict |\n|---|---|---|---|\n");
     for [a, b, c, d] in rows {
@@ -272,8 +299,22 @@ pub(crate) fn render(machine: &Machine, r: &Results) -> String {
         r.seconds
     );
     let _ = writeln!(out, "{}", table(r));
+    let _ = writeln!(out, "## Why targets are missed\n");
+    let _ = writeln!(out, "{WHY}\n");
     let _ = writeln!(out, "## How each figure is measured\n");
     let _ = writeln!(out, "{METHOD}");
+    if !r.composition.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n## Where the bytes of the full tools/list go (simulator spec, {} tools)\n",
+            r.tools_full
+        );
+        let _ = writeln!(out, "| member | bytes | share |\n|---|---|---|");
+        for (key, size) in &r.composition {
+            let share = *size as f64 * 100.0 / r.list_full_bytes.max(1) as f64;
+            let _ = writeln!(out, "| `{key}` | {size} | {share:.1} % |");
+        }
+    }
     let errors: u64 = r.throughput.iter().map(|t| t.errors).sum();
     if errors > 0 {
         let _ = writeln!(
@@ -293,6 +334,25 @@ pub(crate) fn render(machine: &Machine, r: &Results) -> String {
     out
 }
 
+const WHY: &str = "\
+What is structural (it holds for every run; the figures above say by how much):
+- **tools/list vs. the naive generator**: the simulator's document (and GitHub's) keeps its schemas
+  small, so inlining every `$ref` adds little, while the server adds per tool what the baseline
+  lacks: an `outputSchema` (the result envelope), annotations, `_meta` (method, path, tags,
+  operationId), a `title`, and the arguments of its own (`fields`, `dry_run`, `confirmed`,
+  `confirmation`) with their descriptions. The table of members below shows where the bytes go;
+  the baseline is defined in `xtask/src/bench/naive.rs` and favours itself (no output schema).
+- **Descriptions missing**: the ones listed are mostly the `description` of a request body's own
+  object schema (\"Fields of an ACL entry\"): the server flattens the body's properties into the
+  tool's arguments and keeps their descriptions, but not the one of the object itself.
+- **Throughput with no backend latency**: client threads, server and simulator share the same
+  cores, and the simulator answers a GET in tens of microseconds, so any per-call CPU in the server
+  (see the CPU row) lowers the rate; the 5 ms row is the PXCloud-like case.
+- **Cold start, RSS, per-call overhead, CPU per call**: not profiled in this pass; the figures are
+  what the release binary does today (ingest of the 0.5 MB document at start-up dominates the
+  cold start).
+- The machine is shared: other builds running at the same time add noise to every timing.";
+
 const METHOD: &str = "\
 - **Cold start**: wall time from spawning `pxcloud-mcp` (stdio) to the last page of `tools/list`:
   the process starts, logs in to the simulator, fetches and ingests its OpenAPI document
@@ -303,7 +363,7 @@ const METHOD: &str = "\
   **naive generator** is defined in `xtask/src/bench/naive.rs`: for each operation the server
   exposes, one tool named by its `operationId`, the summary and full description, and an input
   schema in which every `$ref` is inlined where it is used (each parameter's schema with its
-  description, the JSON request body under `body`) — what a straightforward OpenAPI→MCP generator
+  description, the request body (JSON, else its first media type) under `body`) — what a straightforward OpenAPI→MCP generator
   such as the earlier TypeScript server emits. It has no output schema and no annotations, so
   the comparison favours the baseline. The ratio compares the operation tools only (the workflow
   tools have no counterpart).
@@ -339,6 +399,7 @@ mod tests {
             cold_rss_kib: 9000,
             tools_full: 143,
             list_full_bytes: 170_000,
+            composition: vec![("inputSchema".to_owned(), 85_000)],
             ops: 140,
             list_ops_bytes: 150_000,
             naive_bytes: 300_000,
@@ -361,6 +422,9 @@ mod tests {
                 bytes: 3_000_000,
                 tools: 900,
                 median: Duration::from_millis(400),
+                ours_bytes: 500_000,
+                naive_bytes: Some(2_000_000),
+                lost: 0,
             }],
             seconds: 60.0,
         }
@@ -385,7 +449,7 @@ mod tests {
             "{text}"
         );
         assert!(
-            row("tools/list bytes, full").contains("= 50 %")
+            row("tools/list bytes, full").contains("= 50.0 %")
                 && row("tools/list bytes, full").ends_with("| met |")
         );
         assert!(row("descriptions").contains("missed"));
@@ -394,9 +458,13 @@ mod tests {
             row("per-call overhead").contains("p50 80 µs")
                 && row("per-call overhead").ends_with("| met |")
         );
-        assert!(row("throughput").contains("= 95 %") && row("throughput").ends_with("| met |"));
+        assert!(row("throughput").contains("= 95.0 %") && row("throughput").ends_with("| met |"));
         assert!(row("server CPU").contains("missed** (by 50 µs)"), "{text}");
         assert!(row("ingest `big.json`").contains("900 tools"));
+        assert!(
+            row("tools/list bytes for `big.json`").contains("= 25.0 %"),
+            "{text}"
+        );
     }
 
     #[test]
