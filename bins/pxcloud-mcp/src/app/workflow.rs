@@ -266,43 +266,6 @@ async fn confirm_change(
     Ok(text_result(text, structured, false))
 }
 
-const PROFILES: &[(&str, &[&str])] = &[
-    (
-        "operator",
-        &["Dashboard", "VMs", "Nodes", "Tasks", "Monitors", "Clusters"],
-    ),
-    (
-        "read_only",
-        &[
-            "Dashboard",
-            "VMs",
-            "Nodes",
-            "Tasks",
-            "Monitors",
-            "Clusters",
-            "IPAM",
-        ],
-    ),
-    (
-        "admin",
-        &[
-            "Dashboard",
-            "VMs",
-            "Nodes",
-            "Tasks",
-            "Monitors",
-            "Clusters",
-            "IPAM",
-            "Users",
-            "Groups",
-            "Roles",
-            "Notifications",
-            "Datacenters",
-            "Regions",
-        ],
-    ),
-];
-
 async fn setup(
     app: &App,
     args: &Map<String, Value>,
@@ -370,15 +333,17 @@ async fn setup(
             false,
         )
     };
-    let Some((profile, defaults)) = PROFILES.iter().find(|(p, _)| *p == profile) else {
+    // The profiles and their tags are the policy's, so the wizard proposes what the server enforces.
+    let Ok(parsed) = policy::parse_profile("profile", &profile) else {
         return Ok(text_result(
             format!("unknown profile {profile:?}: choose read_only, operator or admin"),
             json!({"ok": false, "mode": "invalid"}),
             true,
         ));
     };
+    let profile = &parsed.as_str();
     let tags: Vec<String> = if scope.trim().is_empty() {
-        defaults.iter().map(|t| (*t).to_owned()).collect()
+        parsed.tags().iter().map(|t| (*t).to_owned()).collect()
     } else {
         scope
             .split(',')
@@ -392,7 +357,7 @@ async fn setup(
         "PXCLOUD_PROFILE": profile,
         "PXCLOUD_TOOLS": tags.join(","),
         "PXCLOUD_ALLOW_DELETE": if allow_destructive { "true" } else { "false" },
-        "PXCLOUD_READ_ONLY": if *profile == "read_only" { "true" } else { "false" },
+        "PXCLOUD_READ_ONLY": if parsed.is_read_only() { "true" } else { "false" },
     });
     let summary = format!(
         "URL: {target_url}\nProfile: {profile}\nTags: {}\nDestructive tools: {}",

@@ -716,3 +716,44 @@ async fn a_refreshed_spec_that_changes_the_tools_is_reported() {
         "ping and the three workflow tools: {names:?}"
     );
 }
+
+#[tokio::test]
+async fn setup_wizard_drafts_a_profile_without_forms_and_asks_with_them() {
+    let sim = sim().await;
+    let app = start(&sim, |_| {}).await;
+    let out = app
+        .call_tool(
+            "pxcloud_setup",
+            args(json!({"profile": "read-only", "allow_destructive": false})),
+            &NoClient,
+        )
+        .await
+        .expect("known");
+    assert!(!out.is_error, "{}", out.text);
+    assert_eq!(out.structured["mode"], "draft");
+    assert_eq!(out.structured["env"]["PXCLOUD_PROFILE"], "read_only");
+    assert_eq!(out.structured["env"]["PXCLOUD_READ_ONLY"], "true");
+    assert_eq!(
+        out.structured["env"]["PXCLOUD_TOOLS"],
+        "Dashboard,VMs,Nodes,Tasks,Monitors,Clusters,IPAM"
+    );
+    assert!(
+        !out.text.to_lowercase().contains("password:"),
+        "never asks for secrets"
+    );
+
+    let form = Answering::new(Elicited::Accepted(args(
+        json!({"targetUrl": "https://px.example:8443", "profile": "admin", "scope": "", "allowDestructive": true, "confirm": true}),
+    )));
+    let out = app
+        .call_tool("pxcloud_setup", Map::new(), &form)
+        .await
+        .expect("known");
+    assert_eq!(out.structured["mode"], "ready", "{}", out.text);
+    assert_eq!(
+        out.structured["env"]["PXCLOUD_URL"],
+        "https://px.example:8443"
+    );
+    assert_eq!(out.structured["env"]["PXCLOUD_ALLOW_DELETE"], "true");
+    assert_eq!(form.asked.lock().expect("lock").len(), 2, "two steps");
+}
