@@ -8,6 +8,8 @@ use pxcloud_client::ApiRequest;
 use serde_json::{Map, Value, json};
 
 use super::{App, CallError, Caller, Elicited, ToolEntry};
+use crate::cli::RawOptions;
+use crate::config::{Config, Purpose};
 use crate::envelope::{self, Failure, ToolFacts, ToolOutput};
 
 /// Name of the confirmation tool.
@@ -335,30 +337,28 @@ async fn setup(
     };
     // The profiles and their tags are the policy's, so the wizard proposes what the server enforces.
     let Ok(parsed) = policy::parse_profile("profile", &profile) else {
-        return Ok(text_result(
-            format!("unknown profile {profile:?}: choose read_only, operator or admin"),
-            json!({"ok": false, "mode": "invalid"}),
-            true,
-        ));
+        return Ok(invalid_profile(format!(
+            "unknown profile {profile:?}: choose read_only, operator or admin"
+        )));
     };
     let profile = &parsed.as_str();
-    let tags: Vec<String> = if scope.trim().is_empty() {
-        parsed.tags().iter().map(|t| (*t).to_owned()).collect()
-    } else {
-        scope
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect()
+    let tags = match scope_tags(&app.state().catalog.tags(), parsed, &scope) {
+        Ok(tags) => tags,
+        Err(why) => return Ok(invalid_profile(why)),
     };
     let env = json!({
-        "PXCLOUD_URL": target_url,
+        "PXCLOUD_URL": target_url.trim().trim_end_matches('/'),
         "PXCLOUD_PROFILE": profile,
         "PXCLOUD_TOOLS": tags.join(","),
         "PXCLOUD_ALLOW_DELETE": if allow_destructive { "true" } else { "false" },
         "PXCLOUD_READ_ONLY": if parsed.is_read_only() { "true" } else { "false" },
     });
+    // The profile goes through the server's own configuration checks before the user is asked
+    // to confirm it: the wizard never hands out a configuration the server would refuse.
+    if let Err(why) = check_profile_env(&env) {
+        return Ok(invalid_profile(why));
+    }
+    let target_url = env["PXCLOUD_URL"].as_str().unwrap_or_default().to_owned();
     let summary = format!(
         "URL: {target_url}\nProfile: {profile}\nTags: {}\nDestructive tools: {}",
         tags.join(", "),
@@ -415,6 +415,75 @@ async fn setup(
         )
     };
     Ok(text_result(text, structured, !confirmed))
+}
+
+/// The wizard's answer when the chosen profile cannot work; nothing was accepted.
+fn invalid_profile(why: String) -> ToolOutput {
+    text_result(
+        format!(
+            "The chosen set-up cannot work, so no profile was produced: {why}. Run pxcloud_setup again."
+        ),
+        json!({"ok": false, "mode": "invalid", "reason": why}),
+        true,
+    )
+}
+
+/// The tags of `scope` (comma-separated) in the spec's spelling, or the profile's tags when it
+/// is blank. A tag the spec does not have, or one the profile hides, would expose nothing, so
+/// it is refused with the choices that exist.
+fn scope_tags(
+    known: &[String],
+    profile: policy::Profile,
+    scope: &str,
+) -> Result<Vec<String>, String> {
+    let allowed = profile.tags();
+    if scope.trim().is_empty() {
+        return Ok(allowed.iter().map(|t| (*t).to_owned()).collect());
+    }
+    let mut tags: Vec<String> = Vec::new();
+    let mut unknown = Vec::new();
+    let mut hidden = Vec::new();
+    for wanted in scope.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        match known.iter().find(|k| k.eq_ignore_ascii_case(wanted)) {
+            None => unknown.push(wanted.to_owned()),
+            Some(tag) if !allowed.iter().any(|a| a.eq_ignore_ascii_case(tag)) => {
+                hidden.push(tag.clone());
+            }
+            Some(tag) if !tags.contains(tag) => tags.push(tag.clone()),
+            Some(_) => {}
+        }
+    }
+    if !unknown.is_empty() {
+        return Err(format!(
+            "PXCloud has no tag {}; its tags are {}",
+            unknown.join(", "),
+            known.join(", ")
+        ));
+    }
+    if !hidden.is_empty() {
+        return Err(format!(
+            "the {profile} profile hides {} (it exposes {}); choose another profile or other tags",
+            hidden.join(", "),
+            allowed.join(", ")
+        ));
+    }
+    Ok(tags)
+}
+
+/// Reads the profile's variables the way the server reads its environment at start-up.
+fn check_profile_env(env: &Value) -> Result<(), String> {
+    let var = |k: &str| env.get(k).and_then(Value::as_str).map(str::to_owned);
+    let raw = RawOptions {
+        url: var("PXCLOUD_URL"),
+        profile: var("PXCLOUD_PROFILE"),
+        tools: var("PXCLOUD_TOOLS"),
+        allow_delete: var("PXCLOUD_ALLOW_DELETE"),
+        read_only: var("PXCLOUD_READ_ONLY"),
+        ..RawOptions::default()
+    };
+    Config::from_raw(&raw, Purpose::Offline)
+        .map(drop)
+        .map_err(|e| e.to_string())
 }
 
 async fn wait_task(app: &App, args: &Map<String, Value>, caller: &dyn Caller) -> ToolOutput {

@@ -2,7 +2,10 @@
 
 mod app;
 mod cli;
+mod client;
 mod config;
 mod envelope;
 mod mcp;
 mod prompts;
+mod refresh;
+mod workflow;

@@ -1,17 +1,14 @@
 //! The real binary over stdio and Streamable HTTP against pxcloud-sim, in both protocol eras.
 //! What reached PXCloud is checked in the simulator's request log.
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use pxcloud_sim::{Sim, SimConfig};
-use serde_json::{Value, json};
+use serde_json::json;
+
+use crate::client::{self, HttpServer, StdioClient, modern_meta};
 
 const VM: &str = "cluster1:pve1:100";
-const MODERN: &str = "2026-07-28";
 
 async fn sim() -> Sim {
     Sim::start(SimConfig {
@@ -22,23 +19,6 @@ async fn sim() -> Sim {
     .expect("simulator starts")
 }
 
-fn server(sim: &Sim, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_pxcloud-mcp"));
-    cmd.env_clear();
-    if let Some(path) = std::env::var_os("PATH") {
-        cmd.env("PATH", path);
-    }
-    cmd.env("PXCLOUD_URL", sim.url())
-        .env("PXCLOUD_USER", pxcloud_sim::ADMIN_USER)
-        .env("PXCLOUD_PASS", pxcloud_sim::ADMIN_PASSWORD)
-        .env("PXCLOUD_LOG_LEVEL", "warn")
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
 fn migrations(sim: &Sim) -> usize {
     sim.log()
         .entries()
@@ -47,81 +27,10 @@ fn migrations(sim: &Sim) -> usize {
         .count()
 }
 
-/// An MCP client over the child's stdin/stdout.
-struct Stdio_ {
-    child: Child,
-    stdin: ChildStdin,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Stdio_ {
-    fn spawn(mut cmd: Command) -> Self {
-        let mut child = cmd.spawn().expect("spawn pxcloud-mcp");
-        let stdin = child.stdin.take().expect("stdin");
-        let stdout: ChildStdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Stdio_ {
-            child,
-            stdin,
-            lines,
-        }
-    }
-
-    fn send(&mut self, msg: &Value) {
-        writeln!(self.stdin, "{msg}").expect("write");
-        self.stdin.flush().expect("flush");
-    }
-
-    /// The next message that is not a notification.
-    fn next(&mut self) -> Value {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(30))
-                .expect("a message within 30 s");
-            let msg: Value = serde_json::from_str(&line)
-                .unwrap_or_else(|e| panic!("stdout carried non-JSON {line:?}: {e}"));
-            if msg.get("id").is_some() {
-                return msg;
-            }
-        }
-    }
-
-    fn request(&mut self, id: u64, method: &str, params: Value) -> Value {
-        self.send(&json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}));
-        let reply = self.next();
-        assert_eq!(reply["id"], id, "unexpected message {reply}");
-        reply
-    }
-}
-
-impl Drop for Stdio_ {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn modern_meta(capabilities: Value) -> Value {
-    json!({
-        "io.modelcontextprotocol/protocolVersion": MODERN,
-        "io.modelcontextprotocol/clientCapabilities": capabilities,
-        "io.modelcontextprotocol/clientInfo": {"name": "it", "version": "1"}
-    })
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn stdio_legacy_era_lists_calls_and_asks_before_destroying() {
     let sim = sim().await;
-    let mut c = Stdio_::spawn(server(&sim, &[]));
+    let mut c = StdioClient::spawn(client::server(&sim.url(), &[]));
     let init = c.request(
         1,
         "initialize",
@@ -196,7 +105,7 @@ async fn stdio_legacy_era_lists_calls_and_asks_before_destroying() {
 #[tokio::test(flavor = "multi_thread")]
 async fn stdio_modern_era_uses_input_required_and_a_signed_request_state() {
     let sim = sim().await;
-    let mut c = Stdio_::spawn(server(&sim, &[]));
+    let mut c = StdioClient::spawn(client::server(&sim.url(), &[]));
     let discover = c.request(
         1,
         "server/discover",
@@ -206,7 +115,7 @@ async fn stdio_modern_era_uses_input_required_and_a_signed_request_state() {
         discover["result"]["supportedVersions"]
             .as_array()
             .expect("versions")
-            .contains(&json!(MODERN)),
+            .contains(&json!(client::MODERN)),
         "{discover}"
     );
 
@@ -247,92 +156,29 @@ async fn stdio_modern_era_uses_input_required_and_a_signed_request_state() {
     assert_eq!(migrations(&sim), 1);
 }
 
-/// One HTTP/1.1 POST to the MCP endpoint; returns the status and the JSON-RPC message
-/// (from a JSON body or the first SSE `data:` line carrying an id).
-fn post(addr: &str, headers: &[(&str, &str)], body: &Value) -> (u16, Value) {
-    let mut stream = TcpStream::connect(addr).expect("connect");
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .expect("timeout");
-    let body = body.to_string();
-    let mut req = format!(
-        "POST /mcp HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: {}\r\nConnection: close\r\n",
-        body.len()
-    );
-    for (k, v) in headers {
-        req.push_str(&format!("{k}: {v}\r\n"));
-    }
-    req.push_str("\r\n");
-    req.push_str(&body);
-    stream.write_all(req.as_bytes()).expect("write");
-    let mut raw = Vec::new();
-    let _ = stream.read_to_end(&mut raw);
-    let text = String::from_utf8_lossy(&raw).into_owned();
-    let status: u16 = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .expect("status line");
-    let body = text
-        .split("\r\n\r\n")
-        .skip(1)
-        .collect::<Vec<_>>()
-        .join("\r\n\r\n");
-    let message = body
-        .lines()
-        .filter_map(|l| l.strip_prefix("data:").map(str::trim).or(Some(l.trim())))
-        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        .find(|v| v.get("id").is_some())
-        .unwrap_or(Value::Null);
-    (status, message)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn http_serves_both_eras_and_checks_origin() {
     let sim = sim().await;
-    let mut cmd = server(&sim, &["--http", "127.0.0.1:0"]);
-    let mut child = cmd.spawn().expect("spawn");
-    let stderr = child.stderr.take().expect("stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("http://").nth(1) {
-                let _ = tx.send(rest.trim_end_matches("/mcp").to_owned());
-            }
-        }
-    });
-    let addr = rx
-        .recv_timeout(Duration::from_secs(30))
-        .expect("the server prints its endpoint");
-    let guard = KillOnDrop(child);
+    let server = HttpServer::spawn(client::server(&sim.url(), &["--http", "127.0.0.1:0"]));
+    let mut c = server.client();
 
     // Modern era: stateless, headers mirror the body.
-    let (status, reply) = post(
-        &addr,
-        &[
-            ("MCP-Protocol-Version", MODERN),
-            ("Mcp-Method", "tools/call"),
-            ("Mcp-Name", "pxcloud_get_vm"),
-        ],
-        &json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-                "params": {"name": "pxcloud_get_vm", "arguments": {"id": VM}, "_meta": modern_meta(json!({}))}}),
+    let mut resp = c.modern_stream(
+        "tools/call",
+        json!({"name": "pxcloud_get_vm", "arguments": {"id": VM}, "_meta": modern_meta(json!({}))}),
     );
-    assert_eq!(status, 200, "{reply}");
+    let reply = resp.next_with_id();
+    assert_eq!(resp.status, 200, "{reply}");
     assert_eq!(
         reply["result"]["structuredContent"]["data"]["id"], VM,
         "{reply}"
     );
 
     // Without elicitation the destructive call is refused with the two-step instructions.
-    let (_, reply) = post(
-        &addr,
-        &[
-            ("MCP-Protocol-Version", MODERN),
-            ("Mcp-Method", "tools/call"),
-            ("Mcp-Name", "pxcloud_migrate_vm"),
-        ],
-        &json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
-                "params": {"name": "pxcloud_migrate_vm", "arguments": {"id": VM, "target_node": "pve2"}, "_meta": modern_meta(json!({}))}}),
+    let reply = c.modern(
+        "tools/call",
+        json!({"name": "pxcloud_migrate_vm", "arguments": {"id": VM, "target_node": "pve2"},
+               "_meta": modern_meta(json!({}))}),
     );
     assert_eq!(reply["result"]["isError"], true, "{reply}");
     assert!(
@@ -344,30 +190,15 @@ async fn http_serves_both_eras_and_checks_origin() {
     assert_eq!(migrations(&sim), 0);
 
     // Legacy era on the same endpoint.
-    let (status, reply) = post(
-        &addr,
-        &[],
-        &json!({"jsonrpc": "2.0", "id": 3, "method": "initialize",
-                "params": {"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "it", "version": "1"}}}),
-    );
-    assert_eq!(status, 200);
-    assert_eq!(reply["result"]["protocolVersion"], "2025-03-26", "{reply}");
+    let mut legacy = server.client();
+    legacy.initialize("2025-03-26", json!({}));
 
     // A foreign Origin is refused.
-    let (status, _) = post(
-        &addr,
+    let resp = client::http(
+        &server.addr,
+        "POST",
         &[("Origin", "https://evil.example")],
-        &json!({"jsonrpc": "2.0", "id": 4, "method": "ping"}),
+        Some(&json!({"jsonrpc": "2.0", "id": 4, "method": "ping"})),
     );
-    assert_eq!(status, 403);
-    drop(guard);
-}
-
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    assert_eq!(resp.status, 403);
 }
