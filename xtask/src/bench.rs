@@ -1,6 +1,7 @@
 //! `cargo xtask bench`: the release server measured against the release pxcloud-sim on
 //! loopback; writes `docs/benchmarks.md` (see [`report`] for what each figure means).
 
+mod earlier;
 mod http;
 mod mcp;
 mod naive;
@@ -91,6 +92,20 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
     cold_start(&server, &env, plan, &mut results)?;
     println!("xtask bench: tools/list sizes");
     list_sizes(&server, &env, &mut results)?;
+    println!(
+        "xtask bench: the earlier server ({} {} from npm) against the same simulator",
+        earlier::PACKAGE,
+        earlier::VERSION
+    );
+    results.earlier = Some(
+        earlier::compare(
+            &sim.url,
+            pxcloud_sim::ADMIN_USER,
+            pxcloud_sim::ADMIN_PASSWORD,
+            &results.full_listing,
+        )
+        .map_err(|e| format!("{e:#}")),
+    );
     println!("xtask bench: per-call latency over stdio");
     latency(&server, &env, &sim, plan, &mut results)?;
     println!("xtask bench: throughput with {IN_FLIGHT} calls in flight over HTTP");
@@ -226,6 +241,7 @@ fn cold_start(
 fn list_sizes(server: &Path, env: &[(String, String)], results: &mut Results) -> Result<()> {
     let full = list(server, env)?;
     results.list_full_bytes = bytes(&full);
+    results.full_listing = full.clone();
     let spec: Value = serde_json::from_str(&pxcloud_sim::openapi_json())
         .context("the simulator's spec is not JSON")?;
     let compared = compare(&spec, &full);

@@ -1,12 +1,14 @@
-//! Tool descriptions: summary, description (kept verbatim, including AI hints), deprecation
-//! and tags, without saying the same sentence twice.
+//! Tool descriptions: summary, description (kept verbatim, including AI hints), the request
+//! body's own description and deprecation, without saying the same sentence twice. Tags are
+//! not repeated here: they are the tool's `tags` (and the server's `_meta.tags`).
 
-/// Builds the description of one operation.
+/// Builds the description of one operation. `body` is the description of a request body whose
+/// members became the tool's arguments (the object itself has no argument to carry it).
 pub(crate) fn describe(
     summary: Option<&str>,
     description: Option<&str>,
+    body: Option<&str>,
     deprecated: bool,
-    tags: &[String],
     fallback: &str,
 ) -> String {
     let mut parts: Vec<String> = Vec::new();
@@ -36,11 +38,14 @@ pub(crate) fn describe(
     if parts.is_empty() {
         parts.push(with_period(fallback));
     }
+    if let Some(body) = body.map(str::trim).filter(|b| !b.is_empty()) {
+        let said = parts.iter().any(|p| contains_sentence(p, body));
+        if !said {
+            parts.push(format!("Body: {}", with_period(body)));
+        }
+    }
     if deprecated {
         parts.push("Deprecated: avoid this operation unless nothing else works.".to_owned());
-    }
-    if !tags.is_empty() {
-        parts.push(format!("Tags: {}.", tags.join(", ")));
     }
     parts.join("\n\n")
 }

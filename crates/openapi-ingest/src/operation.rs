@@ -303,13 +303,6 @@ impl<'a> Builder<'a> {
         let tags = strings(op.get("tags"));
         let deprecated = op.get("deprecated") == Some(&Value::Bool(true));
         let summary = op.get("summary").and_then(Value::as_str);
-        let description = describe(
-            summary,
-            op.get("description").and_then(Value::as_str),
-            deprecated,
-            &tags,
-            &format!("{} {}", method.as_str(), ctx.key),
-        );
         let title = summary
             .and_then(|s| s.lines().next())
             .map(str::trim)
@@ -422,6 +415,8 @@ impl<'a> Builder<'a> {
             self.openapi_body(op, op_ptr)
         };
         let mut body_binding = BodyBinding::None;
+        // The description of a body flattened into arguments, said in the tool's description.
+        let mut body_note: Option<String> = None;
         let (content_types, body_required, chosen) = match &body {
             Some(b) => (b.content_types.clone(), b.required, b.chosen.clone()),
             None => (Vec::new(), false, None),
@@ -441,6 +436,20 @@ impl<'a> Builder<'a> {
             } = converted;
             match (flat, body_schema) {
                 (Some(body_req), Value::Object(mut body_map)) => {
+                    let own = body_map.get("description").and_then(Value::as_str);
+                    body_note = match (body_description, own) {
+                        (Some(b), Some(o)) if b.trim() != o.trim() => {
+                            let b = b.trim();
+                            let stop = if b.ends_with(['.', '!', '?', ':']) {
+                                ""
+                            } else {
+                                "."
+                            };
+                            Some(format!("{b}{stop} {}", o.trim()))
+                        }
+                        (Some(b), _) => Some(b),
+                        (None, o) => o.map(str::to_owned),
+                    };
                     let body_props = match body_map.remove("properties") {
                         Some(Value::Object(p)) => p,
                         _ => Map::new(),
@@ -480,6 +489,14 @@ impl<'a> Builder<'a> {
                 body_kinds.push(k);
             }
         }
+
+        let description = describe(
+            summary,
+            op.get("description").and_then(Value::as_str),
+            body_note.as_deref(),
+            deprecated,
+            &format!("{} {}", method.as_str(), ctx.key),
+        );
 
         let mut input = Map::new();
         input.insert("type".into(), Value::from("object"));

@@ -446,8 +446,14 @@ impl<'a> Converter<'a> {
                     ),
                     _ => invalid(warnings, ptr, k, "a string"),
                 },
-                "format" | "title" | "description" | "contentMediaType" | "contentEncoding"
-                | "$comment" => {
+                // OpenAPI's widths of numbers are not JSON Schema formats: no validator checks
+                // them and a model gains nothing from them on every integer.
+                "format"
+                    if matches!(value.as_str(), Some("int32" | "int64" | "float" | "double")) => {}
+                // Notes for the document's authors, not for a model.
+                "$comment" if !value.is_string() => invalid(warnings, ptr, k, "a string"),
+                "$comment" => {}
+                "format" | "title" | "description" | "contentMediaType" | "contentEncoding" => {
                     if value.is_string() {
                         out.insert(k.into(), value.clone());
                     } else {

@@ -192,7 +192,7 @@ pub(crate) fn exposed_schema(
         names.dry_run.clone(),
         json!({
             "type": "boolean",
-            "description": "true: return the exact HTTP request that would be sent, without sending it. Never combine with confirmation.",
+            "description": "true: return the request unsent.",
         }),
     );
     let mut required: Vec<Value> = schema
@@ -202,9 +202,9 @@ pub(crate) fn exposed_schema(
         .unwrap_or_default();
     if class.needs_confirmation() {
         let approval = if can_elicit {
-            "The user is asked to approve this call before it runs."
+            "Not needed: the user is asked before it runs."
         } else {
-            "Destructive: set to true only after the user approved this exact call through pxcloud_confirm_change."
+            "true only once the user approved via pxcloud_confirm_change."
         };
         props.insert(
             names.confirmed.clone(),
@@ -214,7 +214,7 @@ pub(crate) fn exposed_schema(
             names.confirmation.clone(),
             json!({
                 "type": "string",
-                "description": "The approval handle pxcloud_confirm_change returned for exactly these arguments.",
+                "description": "pxcloud_confirm_change's handle for these arguments.",
             }),
         );
         if !can_elicit {

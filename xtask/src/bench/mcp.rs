@@ -32,17 +32,29 @@ pub(crate) struct StdioServer {
 impl StdioServer {
     /// Spawns `binary` with exactly `env` (plus nothing else); stderr goes to `log`.
     pub(crate) fn spawn(binary: &Path, env: &[(String, String)], log: &Path) -> Result<Self> {
+        Self::spawn_program(binary, &[], env, log, "pxcloud-mcp (stdio)")
+    }
+
+    /// Spawns `program args…` (any stdio MCP server) with exactly `env`; stderr goes to `log`.
+    pub(crate) fn spawn_program(
+        program: &Path,
+        args: &[&std::ffi::OsStr],
+        env: &[(String, String)],
+        log: &Path,
+        label: &str,
+    ) -> Result<Self> {
         let err = File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
         let (child_in, stdin) = std::io::pipe().context("cannot create a pipe")?;
         let (stdout, child_out) = std::io::pipe().context("cannot create a pipe")?;
-        let mut command = Command::new(binary);
+        let mut command = Command::new(program);
         command
+            .args(args)
             .env_clear()
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::from(child_in))
             .stdout(Stdio::from(child_out))
             .stderr(err);
-        let process = ChildGuard::spawn(&mut command, "pxcloud-mcp (stdio)")?;
+        let process = ChildGuard::spawn(&mut command, label)?;
         drop(command);
         Ok(Self {
             process,

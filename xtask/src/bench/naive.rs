@@ -1,8 +1,14 @@
-//! The "naive generator" baseline for tools/list size: what a straightforward OpenAPI→MCP
-//! generator (like the earlier TypeScript server) emits for the same operations — one tool
-//! per operation named by its `operationId`, the summary and full description, and an input
-//! schema with every `$ref` inlined (dereferenced) in place: each parameter's schema with its
-//! description, and the request body (JSON, else its first media type) under `body`. No output schema, no annotations.
+//! The minimal "naive generator" baseline for tools/list size: the least a straightforward
+//! OpenAPI→MCP generator emits for the same operations — one tool per operation named by its
+//! `operationId`, the summary and full description, and an input schema with every `$ref`
+//! inlined (dereferenced) in place: each parameter's schema with its description, and the
+//! request body (JSON, else its first media type) under `body`. No title, no output schema,
+//! no annotations, no `_meta`: a lower bound, stricter than the earlier TypeScript server
+//! (see `earlier.rs`), which emits all of those.
+//!
+//! A `$ref` with sibling members (OpenAPI 3.1) becomes the referenced schema with the
+//! siblings laid over it, so a property's own `description` wins over the referenced type's,
+//! as the OpenAPI 3.1 Reference Object rules say.
 //!
 //! Also the check that no description of the document is lost in the server's listing.
 
@@ -121,8 +127,14 @@ impl Deref<'_> {
                         .cloned()
                         .unwrap_or_else(|| json!({}));
                     self.stack.push(reference.to_owned());
-                    let resolved = self.value(&target);
+                    let mut resolved = self.value(&target);
                     self.stack.pop();
+                    if let Value::Object(merged) = &mut resolved {
+                        for (key, sibling) in map.iter().filter(|(k, _)| *k != "$ref") {
+                            let sibling = self.value(sibling);
+                            merged.insert(key.clone(), sibling);
+                        }
+                    }
                     return resolved;
                 }
                 Value::Object(
@@ -232,6 +244,23 @@ mod tests {
         assert_eq!(tool["inputSchema"]["required"], json!(["id", "body"]));
         assert!(naive_tool(&spec(), "GET", "/api/vms/{id}").is_none());
         assert!(naive_tool(&spec(), "PUT", "/nope").is_none());
+    }
+
+    #[test]
+    fn siblings_of_a_ref_are_laid_over_it() {
+        let spec = json!({
+            "paths": {"/s": {"post": {
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "mode": {"$ref": "#/components/schemas/Mode", "description": "What the link allows."}
+                }}}}}
+            }}},
+            "components": {"schemas": {"Mode": {"type": "string", "enum": ["view"], "description": "A mode."}}}
+        });
+        let tool = naive_tool(&spec, "POST", "/s").unwrap();
+        assert_eq!(
+            tool["inputSchema"]["properties"]["body"]["properties"]["mode"],
+            json!({"type": "string", "enum": ["view"], "description": "What the link allows."})
+        );
     }
 
     #[test]

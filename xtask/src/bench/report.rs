@@ -87,6 +87,10 @@ pub(crate) struct Results {
     pub(crate) naive_bytes: usize,
     /// Descriptions of the document missing from tools/list ("METHOD path: text").
     pub(crate) lost: Vec<String>,
+    /// Every tool of the full listing (for the earlier server's comparison).
+    pub(crate) full_listing: Vec<serde_json::Value>,
+    /// The earlier TypeScript server against the same simulator, or why it could not run.
+    pub(crate) earlier: Option<Result<super::earlier::Earlier, String>>,
     pub(crate) tools_dynamic: usize,
     pub(crate) list_dynamic_bytes: usize,
     pub(crate) latency_direct: Vec<Duration>,
@@ -153,10 +157,40 @@ pub(crate) fn table(r: &Results) -> String {
             format!("by {}", kib_mb(rss.saturating_sub(15 * 1024)))
         }),
     ]);
+    match &r.earlier {
+        Some(Ok(e)) => {
+            let ratio = e.ours_bytes as f64 / e.its_bytes.max(1) as f64;
+            rows.push([
+                format!(
+                    "tools/list bytes, full mode, the {} operation tools both expose vs. the earlier TypeScript server (pxcloud-mcp {} from npm, same simulator)",
+                    e.ops,
+                    super::earlier::VERSION
+                ),
+                format!(
+                    "{} B vs. {} B = {:.1} % (it lists {} operation tools)",
+                    e.ours_bytes,
+                    e.its_bytes,
+                    ratio * 100.0,
+                    e.its_tools
+                ),
+                "≤ 60 %".to_owned(),
+                verdict(ratio <= 0.60, || {
+                    format!("by {:.1} points", (ratio - 0.60) * 100.0)
+                }),
+            ]);
+        }
+        Some(Err(why)) => rows.push([
+            "tools/list bytes vs. the earlier TypeScript server".to_owned(),
+            format!("not measured: {why}"),
+            "≤ 60 %".to_owned(),
+            "—".to_owned(),
+        ]),
+        None => {}
+    }
     let ratio = r.list_ops_bytes as f64 / r.naive_bytes.max(1) as f64;
     rows.push([
         format!(
-            "tools/list bytes, full mode, {} operation tools vs. the naive generator",
+            "tools/list bytes, full mode, {} operation tools vs. the minimal naive generator (no title, output schema, annotations or _meta)",
             r.ops
         ),
         format!(
@@ -336,15 +370,15 @@ pub(crate) fn render(machine: &Machine, r: &Results) -> String {
 
 const WHY: &str = "\
 What is structural (it holds for every run; the figures above say by how much):
-- **tools/list vs. the naive generator**: the simulator's document (and GitHub's) keeps its schemas
-  small, so inlining every `$ref` adds little, while the server adds per tool what the baseline
-  lacks: an `outputSchema` (the result envelope), annotations, `_meta` (method, path, tags,
-  operationId), a `title`, and the arguments of its own (`fields`, `dry_run`, `confirmed`,
-  `confirmation`) with their descriptions. The table of members below shows where the bytes go;
-  the baseline is defined in `xtask/src/bench/naive.rs` and favours itself (no output schema).
-- **Descriptions missing**: the ones listed are mostly the `description` of a request body's own
-  object schema (\"Fields of an ACL entry\"): the server flattens the body's properties into the
-  tool's arguments and keeps their descriptions, but not the one of the object itself.
+- **tools/list vs. the earlier server and the minimal generator**: every tool carries what the
+  issue asks of it and the baselines partly lack: a `title`, `_meta` (method, path, tags,
+  operationId: about 95 B a tool), annotations, an `outputSchema` naming the envelope's members
+  (60 B), and the server's own arguments (`fields` on reads, `dry_run` on writes, `confirmed`
+  and `confirmation` on guarded tools). Everything else is compact already: no repeated
+  envelope schema, no `$schema`, no annotation titles, no OpenAPI number widths, defaults of
+  the protocol left out. The minimal generator has none of the per-tool members, so on a
+  document with small schemas (the simulator's) it stays below the server; on documents with
+  many shared `$ref`s it grows with every inlined copy.
 - **Throughput with no backend latency**: client threads, server and simulator share the same
   cores, and the simulator answers a GET in tens of microseconds, so any per-call CPU in the server
   (see the CPU row) lowers the rate; the 5 ms row is the PXCloud-like case.
@@ -359,16 +393,20 @@ const METHOD: &str = "\
   (about 0.5 MB), answers `initialize` (2025-06-18) and lists every tool.
 - **Peak RSS**: `VmHWM` from `/proc/<pid>/status` of the server at the end of each run (cold
   starts, the stdio latency run, the HTTP load runs); the worst is shown.
-- **tools/list bytes**: every tool object of every page as one compact JSON array. The
-  **naive generator** is defined in `xtask/src/bench/naive.rs`: for each operation the server
-  exposes, one tool named by its `operationId`, the summary and full description, and an input
-  schema in which every `$ref` is inlined where it is used (each parameter's schema with its
-  description, the request body (JSON, else its first media type) under `body`) — what a straightforward OpenAPI→MCP generator
-  such as the earlier TypeScript server emits. It has no output schema and no annotations, so
-  the comparison favours the baseline. The ratio compares the operation tools only (the workflow
-  tools have no counterpart).
-- **Descriptions missing**: every description of the naive tool (summary, description, every
-  `description` in its schema) must appear, whitespace aside, somewhere in the server's tool.
+- **tools/list bytes**: every tool object of every page as one compact JSON array, for the
+  operation tools only (the workflow tools have no counterpart). Two baselines:
+  the **earlier TypeScript server** (`pxcloud-mcp` 0.1.2, installed from npm into
+  `.cache/earlier-server`, run with Node 22 against the same simulator and listed over stdio;
+  tools matched by method and path) — the real naive generator this server replaces, with a
+  title, annotations, `_meta` and the whole envelope as output schema on every tool; and the
+  **minimal naive generator** of `xtask/src/bench/naive.rs`: for each operation one tool named
+  by its `operationId`, the summary and full description, and an input schema in which every
+  `$ref` is inlined where it is used (each parameter's schema with its description, the request
+  body (JSON, else its first media type) under `body`), with no title, output schema,
+  annotations or `_meta` — a lower bound that favours itself.
+- **Descriptions missing**: every description of the minimal naive tool (summary, description,
+  every `description` in its schema, a `$ref`'s own `description` winning over the referenced
+  schema's as OpenAPI 3.1 says) must appear, whitespace aside, somewhere in the server's tool.
 - **Dynamic mode**: the same server with `PXCLOUD_TOOL_MODE=dynamic`.
 - **Per-call latency**: `tools/call pxcloud_get_vm` (`GET /api/vms/cluster1:pve1:100`, about 600
   bytes) sent one at a time over stdio and read on the same thread, against the same GET sent
@@ -404,6 +442,13 @@ mod tests {
             list_ops_bytes: 150_000,
             naive_bytes: 300_000,
             lost: vec!["GET /api/x: gone".to_owned()],
+            full_listing: Vec::new(),
+            earlier: Some(Ok(super::super::earlier::Earlier {
+                ops: 139,
+                its_tools: 140,
+                ours_bytes: 130_000,
+                its_bytes: 200_000,
+            })),
             tools_dynamic: 3,
             list_dynamic_bytes: 6000,
             latency_direct: vec![Duration::from_micros(100); 10],
@@ -449,8 +494,15 @@ mod tests {
             "{text}"
         );
         assert!(
-            row("tools/list bytes, full").contains("= 50.0 %")
-                && row("tools/list bytes, full").ends_with("| met |")
+            row("tools/list bytes, full mode, 140 operation tools vs. the minimal")
+                .contains("= 50.0 %")
+                && row("tools/list bytes, full mode, 140").ends_with("| met |")
+        );
+        let earlier = row("tools/list bytes, full mode, the 139 operation tools both expose");
+        assert!(
+            earlier.contains("= 65.0 % (it lists 140 operation tools)")
+                && earlier.ends_with("**missed** (by 5.0 points) |"),
+            "{text}"
         );
         assert!(row("descriptions").contains("missed"));
         assert!(row("tools/list bytes, dynamic").contains("by 1000 B"));

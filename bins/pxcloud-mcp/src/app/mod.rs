@@ -177,7 +177,7 @@ fn catalog_entry(guard: &Guard, tool: &Tool, can_elicit: bool) -> ToolEntry {
             json!({
                 "type": "array",
                 "items": {"type": "string"},
-                "description": "Only these result fields (dotted paths ok)."
+                "description": "Result fields to keep (a.b ok)."
             }),
         );
     }
@@ -192,9 +192,30 @@ fn catalog_entry(guard: &Guard, tool: &Tool, can_elicit: bool) -> ToolEntry {
         description: tool.description().to_owned(),
         input_schema,
         output_schema: Some(envelope::output_schema()),
-        annotations: guard.annotations(tool).to_value(),
+        annotations: compact_annotations(guard.annotations(tool)),
         meta: Some(meta),
     }
+}
+
+/// The annotations without the members that only repeat the protocol's defaults
+/// (`readOnlyHint: false`, `openWorldHint: true`, `idempotentHint: false`): they are on every
+/// tool of `tools/list`. Reads say `readOnlyHint: true`; writes always say `destructiveHint`,
+/// true or false, although true is the default, so no client has to know the default.
+fn compact_annotations(a: policy::Annotations) -> Value {
+    let mut map = Map::new();
+    if a.read_only_hint {
+        map.insert("readOnlyHint".into(), Value::Bool(true));
+    }
+    if let Some(d) = a.destructive_hint {
+        map.insert("destructiveHint".into(), Value::Bool(d));
+    }
+    if a.idempotent_hint == Some(true) {
+        map.insert("idempotentHint".into(), Value::Bool(true));
+    }
+    if !a.open_world_hint {
+        map.insert("openWorldHint".into(), Value::Bool(false));
+    }
+    Value::Object(map)
 }
 
 /// Lists what `config` would expose from `catalog`, without PXCloud: `(operations, exposed

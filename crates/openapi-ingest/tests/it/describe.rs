@@ -1,4 +1,4 @@
-//! Descriptions: summary, description, deprecation and tags without repeats.
+//! Descriptions: summary, description, body description and deprecation without repeats.
 
 use serde_json::json;
 
@@ -12,11 +12,11 @@ fn description_of(op: serde_json::Value) -> String {
 }
 
 #[test]
-fn summary_description_tags_and_deprecation() {
+fn summary_description_and_deprecation_but_no_tags() {
     let cases = [
         (
             json!({"summary": "List pets", "description": "Returns all pets.\nAI hint: page with `limit`.", "tags": ["pets"]}),
-            "List pets.\n\nReturns all pets.\nAI hint: page with `limit`.\n\nTags: pets.",
+            "List pets.\n\nReturns all pets.\nAI hint: page with `limit`.",
         ),
         (
             json!({"summary": "Add a new pet to the store.", "description": "Add a new pet to the store."}),
@@ -51,4 +51,32 @@ fn title_is_the_summary_and_parameter_descriptions_stay_on_parameters() {
         "Search text"
     );
     assert!(!t.description().contains("Search text"));
+}
+
+#[test]
+fn a_flattened_body_keeps_its_own_description() {
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/shares": {"post": {
+            "operationId": "share",
+            "summary": "Share a console",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/ShareRequest"
+            }}}},
+            "responses": {"204": {"description": "ok"}}
+        }}},
+        "components": {"schemas": {"ShareRequest": {
+            "type": "object",
+            "description": "Settings of a share link.",
+            "properties": {"mode": {"type": "string", "description": "What the link allows."}}
+        }}}
+    });
+    let c = ingest(&doc);
+    let tool = &c.tools()[0];
+    assert_eq!(
+        tool.description(),
+        "Share a console.\n\nBody: Settings of a share link."
+    );
+    assert!(tool.input_schema()["properties"]["mode"].is_object());
 }
