@@ -4,6 +4,7 @@ mod app;
 mod cli;
 mod client;
 mod config;
+mod docs;
 mod envelope;
 mod mcp;
 mod prompts;
