@@ -88,7 +88,7 @@ fn safety_guide(ctx: &PromptContext, safety: &SafetyFacts) -> String {
     let mut md = String::from("# PXCloud AI Safety Guide\n\n");
     md.push_str(
         "1. Prefer read-only discovery tools first; confirm the target's identity before changing it.\n\
-         2. Destructive operations (DELETE, power, migrate, rollback and anything PXCloud marks destructive) never run on the model's word alone. If your client can ask its user, the call itself asks, showing the exact method, path and arguments, and runs only on approval. Otherwise the call returns `confirmation_required`: obtain approval with `pxcloud_confirm_change`, then retry with `confirmed: true` (a JSON boolean).\n\
+         2. Destructive operations (DELETE, power, migrate, rollback and anything PXCloud marks destructive) never run on the model's word alone. If your client can ask its user, the call itself asks, showing the exact method, path and arguments, and runs only on approval. Otherwise the call returns `confirmation_required`: obtain approval with `pxcloud_confirm_change` (give it the tool and its exact arguments), then retry the call with the same arguments plus `confirmed: true` (a JSON boolean) and the `confirmation` handle it returned; `confirmed: true` alone is not an approval.\n\
          3. An approval is bound to the exact tool and arguments, used once, and expires quickly: changing an argument needs a new approval.\n\
          4. Never collect passwords or tokens through forms or chat; credentials belong in the server's environment.\n\
          5. When a call fails, read its recovery hints; verify state with a read-only tool before retrying a change.\n\n",

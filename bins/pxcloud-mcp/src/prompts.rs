@@ -71,7 +71,7 @@ pub const PROMPTS: &[PromptDef] = &[
         body: &[
             "You are operating PXCloud through MCP tools.",
             "Start with read-only discovery unless the user already named the exact target.",
-            "Destructive actions (delete, power, migrate, rollback) are guarded: the server asks the user to approve the exact request, or tells you to obtain approval with pxcloud_confirm_change and retry with confirmed=true. Never claim approval the user did not give.",
+            "Destructive actions (delete, power, migrate, rollback) are guarded: the server asks the user to approve the exact request, or tells you to obtain approval with pxcloud_confirm_change and retry with the same arguments plus confirmed=true and the confirmation handle it returns (confirmed=true alone is not an approval). Never claim approval the user did not give.",
             "Long operations return a task id or UPID: follow it with pxcloud_wait_task and report the final status.",
             "Prefer the structured tool output over inferring from raw text; use `fields` to keep large results small.",
             "When a tool call fails, read the recovery hints in the response before retrying.",
@@ -126,7 +126,7 @@ pub const PROMPTS: &[PromptDef] = &[
             "You are performing a batch operation on PXCloud resources. Safety protocol:",
             "1. List every target resource first and show the full list to the user.",
             "2. Classify the operation: read-only, state-changing or destructive.",
-            "3. For destructive batches, get approval once for the full scope (pxcloud_confirm_change) before starting; each guarded call may still ask.",
+            "3. For destructive batches, have the user agree to the full scope before starting; each guarded call still needs its own approval (the call asks the user, or one pxcloud_confirm_change per call: a handle covers exactly one call with exactly those arguments).",
             "4. Execute sequentially, not in parallel; report progress after each item and follow task ids with pxcloud_wait_task.",
             "5. If one operation fails, pause and ask the user whether to continue or abort.",
             "6. Summarize at the end: succeeded / failed / skipped counts.",

@@ -273,6 +273,9 @@ fn spawn_refresh(app: &App, server: &Server) {
     let notifier = server.notifier();
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(period.max(Duration::from_secs(1)));
+        // A fetch slower than the period (PXCloud busy, retries) must not be followed by a
+        // burst of catch-up fetches: the next one waits a full period.
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         ticker.tick().await;
         loop {
             ticker.tick().await;

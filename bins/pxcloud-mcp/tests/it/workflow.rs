@@ -401,6 +401,59 @@ fn modern_confirm_change(c: &mut dyn Modern, sim: &Sim) {
     assert_eq!(migrations(sim), 1);
 }
 
+/// A client that cannot ask its user follows the safety guide's two steps: the call is
+/// refused, `confirmed: true` alone changes nothing, `pxcloud_confirm_change` gives a handle,
+/// and the call with `confirmed` and the handle runs once.
+fn modern_two_step_without_elicitation(c: &mut dyn Modern, sim: &Sim) {
+    let before = migrations(sim);
+    let meta = modern_meta(json!({}));
+    let guide = c.ask(
+        "resources/read",
+        json!({"uri": "pxcloud://guides/safety", "_meta": meta}),
+    );
+    let guide = guide["result"]["contents"][0]["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("the safety guide: {guide}"))
+        .to_owned();
+    assert!(
+        guide.contains("`confirmed: true`") && guide.contains("`confirmation` handle"),
+        "{guide}"
+    );
+
+    // Another VM than the other scenarios', which a migration task may still lock.
+    let vm = "cluster1:pve1:101";
+    let target = json!({"id": vm, "target_node": "pve3"});
+    let call = |arguments: &Value| json!({"name": "pxcloud_migrate_vm", "arguments": arguments, "_meta": meta});
+    let refused = c.ask("tools/call", call(&target));
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    let mut confirmed_only = target.clone();
+    confirmed_only["confirmed"] = json!(true);
+    let refused = c.ask("tools/call", call(&confirmed_only));
+    assert_eq!(refused["result"]["isError"], true, "{refused}");
+    assert_eq!(
+        migrations(sim),
+        before,
+        "confirmed: true alone runs nothing"
+    );
+
+    let approval = c.ask(
+        "tools/call",
+        json!({"name": "pxcloud_confirm_change", "_meta": meta, "arguments": {
+            "action": "migrate VM", "target": vm, "impact": "The VM moves to node pve3.",
+            "tool": "pxcloud_migrate_vm", "arguments": target}}),
+    );
+    let approved = &approval["result"]["structuredContent"];
+    assert_eq!(approved["askedUser"], false, "{approval}");
+    let mut with_handle = confirmed_only.clone();
+    for (k, v) in approved["retry"]["add"].as_object().expect("retry.add") {
+        with_handle[k] = v.clone();
+    }
+    assert!(with_handle["confirmation"].is_string(), "{approval}");
+    let ran = c.ask("tools/call", call(&with_handle));
+    assert_eq!(ran["result"]["structuredContent"]["ok"], true, "{ran}");
+    assert_eq!(migrations(sim), before + 1);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn stdio_modern_setup_wizard_and_confirmation_take_input_required_rounds() {
     let sim = sim().await;
@@ -410,6 +463,7 @@ async fn stdio_modern_setup_wizard_and_confirmation_take_input_required_rounds()
     assert_eq!(discover["result"]["resultType"], "complete", "{discover}");
     modern_setup_wizard(&mut c, &sim);
     modern_confirm_change(&mut c, &sim);
+    modern_two_step_without_elicitation(&mut c, &sim);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -419,6 +473,7 @@ async fn http_modern_setup_wizard_and_confirmation_take_input_required_rounds() 
     let mut c = server.client();
     modern_setup_wizard(&mut c, &sim);
     modern_confirm_change(&mut c, &sim);
+    modern_two_step_without_elicitation(&mut c, &sim);
 }
 
 /// An `elicitation/create` answer accepting `content`.
