@@ -5,6 +5,10 @@
 //! Control arguments are stripped only on tools that expose them, so a read-only tool's own
 //! parameters are never touched. When the operation already has a parameter of the same name,
 //! the control argument takes a `pxcloud_` prefix instead of shadowing it.
+//!
+//! The exposed schemas carry no per-tool description of `dry_run` and `confirmation`: the same
+//! sentence on every tool of `tools/list` is repeated text. [`CONTROLS_HELP`] says it once, for
+//! the server's instructions; only `confirmed` keeps a short description where it is required.
 
 use std::fmt;
 
@@ -21,6 +25,13 @@ pub const CONFIRMED: &str = "confirmed";
 pub const CONFIRMATION: &str = "confirmation";
 /// The preferred name of the dry-run flag.
 pub const DRY_RUN: &str = "dry_run";
+
+/// What the control arguments mean, once for every tool (for a server's `instructions`).
+pub const CONTROLS_HELP: &str = "Writes take `dry_run: true` to get the exact HTTP request \
+back instead of sending it. Guarded (destructive) tools ask the user first when the client \
+supports it; otherwise call pxcloud_confirm_change with the exact call, then call the tool \
+with `confirmed: true` and the `confirmation` handle it returned (one handle, one call; never \
+with `dry_run`).";
 
 /// The control argument names of one tool (the preferred names unless the operation uses them).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -188,35 +199,23 @@ pub(crate) fn exposed_schema(
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
-    props.insert(
-        names.dry_run.clone(),
-        json!({
-            "type": "boolean",
-            "description": "true: return the request unsent.",
-        }),
-    );
+    props.insert(names.dry_run.clone(), json!({"type": "boolean"}));
     let mut required: Vec<Value> = schema
         .get("required")
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
     if class.needs_confirmation() {
-        let approval = if can_elicit {
-            "Not needed: the user is asked before it runs."
+        let confirmed = if can_elicit {
+            json!({"type": "boolean"})
         } else {
-            "true only once the user approved via pxcloud_confirm_change."
-        };
-        props.insert(
-            names.confirmed.clone(),
-            json!({ "type": "boolean", "description": approval }),
-        );
-        props.insert(
-            names.confirmation.clone(),
             json!({
-                "type": "string",
-                "description": "pxcloud_confirm_change's handle for these arguments.",
-            }),
-        );
+                "type": "boolean",
+                "description": "Only after the user approved via pxcloud_confirm_change.",
+            })
+        };
+        props.insert(names.confirmed.clone(), confirmed);
+        props.insert(names.confirmation.clone(), json!({"type": "string"}));
         if !can_elicit {
             required.push(Value::String(names.confirmed.clone()));
         }

@@ -77,7 +77,7 @@ mod render;
 mod verdict;
 mod visibility;
 
-pub use args::{CONFIRMATION, CONFIRMED, CallArgs, ControlNames, DRY_RUN};
+pub use args::{CONFIRMATION, CONFIRMED, CONTROLS_HELP, CallArgs, ControlNames, DRY_RUN};
 pub use audit::{AuditRecord, rfc3339};
 pub use canonical::canonical_json;
 pub use classify::{
