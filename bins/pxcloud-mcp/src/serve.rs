@@ -20,10 +20,18 @@ use crate::config::Transport;
 use crate::envelope::ToolOutput;
 use crate::{guides, prompts};
 
-/// Server instructions sent at initialization / discovery.
-const INSTRUCTIONS: &str = "Tools operate PXCloud (Proxmox VE and VMware vSphere management). Start with read-only \
-discovery; destructive tools ask the user for approval; follow task ids with pxcloud_wait_task. Guides: \
-pxcloud://guides/capabilities and pxcloud://guides/safety.";
+/// Server instructions sent at initialization / discovery: said once here rather than on each
+/// of the ~140 tools (the shared arguments and the result envelope).
+fn instructions() -> String {
+    format!(
+        "Tools operate PXCloud (Proxmox VE and VMware vSphere management). Start with read-only \
+discovery; follow task ids with pxcloud_wait_task. Reads take `fields` (e.g. [\"id\", \"config.memory\"]) \
+to keep only those result fields. {} Every result is an envelope {{ok, status, summary, data, hints}}; \
+`hints` name ids to remember or how to recover. Guides: pxcloud://guides/capabilities and \
+pxcloud://guides/safety.",
+        policy::CONTROLS_HELP
+    )
+}
 
 /// The adapter from `mcp-protocol` to [`App`].
 #[derive(Debug, Clone)]
@@ -242,7 +250,7 @@ impl CompletionProvider for Mcp {
 pub fn build_server(app: &App) -> Server {
     let mcp = Arc::new(Mcp { app: app.clone() });
     let mut config = ServerConfig {
-        instructions: Some(INSTRUCTIONS.to_owned()),
+        instructions: Some(instructions()),
         ..ServerConfig::default()
     };
     if let Some(secret) = &app.config().secret {
