@@ -39,7 +39,9 @@ async fn stdio_legacy_era_lists_calls_and_asks_before_destroying() {
     assert_eq!(init["result"]["protocolVersion"], "2025-06-18");
     assert_eq!(init["result"]["serverInfo"]["name"], "pxcloud-mcp");
     // The shared arguments are explained once, in the instructions, not on every tool.
-    let instructions = init["result"]["instructions"].as_str().expect("instructions");
+    let instructions = init["result"]["instructions"]
+        .as_str()
+        .expect("instructions");
     for word in [
         "`fields`",
         "`dry_run: true`",
