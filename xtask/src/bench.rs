@@ -580,10 +580,10 @@ fn ingest(server: &Path, plan: Plan, results: &mut Results) -> Result<()> {
             (
                 compared.ours_bytes,
                 Some(compared.naive_bytes),
-                compared.lost.len(),
+                compared.lost,
             )
         } else {
-            (bytes(&tools), None, 0)
+            (bytes(&tools), None, Vec::new())
         };
         results.ingest.push(Ingest {
             file: name,

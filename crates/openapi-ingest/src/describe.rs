@@ -20,13 +20,18 @@ pub(crate) fn describe(
         }
     }
     if let Some(description) = description {
+        // Only a line that repeats the summary goes: any other line is the document's own
+        // text, code blocks included (their fences and lines legitimately repeat).
         let mut kept: Vec<&str> = Vec::new();
+        let mut in_code = false;
         for line in description.lines() {
             let t = line.trim();
-            let repeated = !t.is_empty()
-                && (kept.iter().any(|k| k.trim() == t)
-                    || parts.iter().any(|p| same_sentence(p, t)));
-            if !repeated {
+            if t.starts_with("```") || t.starts_with("~~~") {
+                in_code = !in_code;
+            }
+            let repeats_summary =
+                !in_code && !t.is_empty() && parts.iter().any(|p| same_sentence(p, t));
+            if !repeats_summary {
                 kept.push(line);
             }
         }

@@ -68,8 +68,8 @@ pub(crate) struct Ingest {
     pub(crate) ours_bytes: usize,
     /// The naive generator's bytes for the same operations (JSON documents only).
     pub(crate) naive_bytes: Option<usize>,
-    /// Descriptions of the document missing from the listing.
-    pub(crate) lost: usize,
+    /// Descriptions of the document missing from the listing ("METHOD path: text").
+    pub(crate) lost: Vec<String>,
 }
 
 /// Everything measured.
@@ -289,7 +289,8 @@ pub(crate) fn table(r: &Results) -> String {
             rows.push([
                 format!(
                     "tools/list bytes for `{}` vs. the naive generator (descriptions missing: {})",
-                    i.file, i.lost
+                    i.file,
+                    i.lost.len()
                 ),
                 format!(
                     "{} B vs. {} B = {:.1} %",
@@ -356,14 +357,22 @@ pub(crate) fn render(machine: &Machine, r: &Results) -> String {
             "\n**{errors} call(s) failed during the throughput runs** (counted out of the rates)."
         );
     }
-    if !r.lost.is_empty() {
+    let documents = std::iter::once(("the simulator's document", &r.lost))
+        .chain(r.ingest.iter().map(|i| (i.file.as_str(), &i.lost)))
+        .filter(|(_, lost)| !lost.is_empty())
+        .collect::<Vec<_>>();
+    if !documents.is_empty() {
         let _ = writeln!(out, "\n## Descriptions missing from tools/list\n");
-        for lost in r.lost.iter().take(50) {
-            let _ = writeln!(out, "- {lost}");
+    }
+    for (document, lost) in documents {
+        let _ = writeln!(out, "In {document}:\n");
+        for text in lost.iter().take(30) {
+            let _ = writeln!(out, "- {}", text.replace('\n', " "));
         }
-        if r.lost.len() > 50 {
-            let _ = writeln!(out, "- … and {} more", r.lost.len() - 50);
+        if lost.len() > 30 {
+            let _ = writeln!(out, "- … and {} more", lost.len() - 30);
         }
+        let _ = writeln!(out);
     }
     out
 }
@@ -469,7 +478,7 @@ mod tests {
                 median: Duration::from_millis(400),
                 ours_bytes: 500_000,
                 naive_bytes: Some(2_000_000),
-                lost: 0,
+                lost: Vec::new(),
             }],
             seconds: 60.0,
         }

@@ -80,3 +80,10 @@ fn a_flattened_body_keeps_its_own_description() {
     );
     assert!(tool.input_schema()["properties"]["mode"].is_object());
 }
+
+#[test]
+fn code_blocks_keep_their_repeated_lines() {
+    let text = "Encrypt it:\n```\nputs x\n```\nor:\n```\nputs x\n```";
+    let got = description_of(json!({"summary": "Set a secret", "description": text}));
+    assert_eq!(got, format!("Set a secret.\n\n{text}"));
+}
