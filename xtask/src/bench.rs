@@ -18,8 +18,8 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 use crate::args::Args;
+use crate::build::release_binary;
 use crate::e2e::HttpServer;
-use crate::e2e::build::release_binary;
 use crate::proc::{self, ChildGuard};
 use crate::workspace;
 

@@ -3,7 +3,6 @@
 //! Streamable HTTP, in both protocol eras, through the user stories of issue 8. Every step
 //! is checked against the simulator's request log; any failure makes the task fail.
 
-pub(crate) mod build;
 mod check;
 mod driver;
 mod scenario;
@@ -105,7 +104,7 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
     let server = match &options.server_bin {
         Some(path) if path.is_file() => path.clone(),
         Some(path) => bail!("--server-bin {} is not a file", path.display()),
-        None => build::release_binary("pxcloud-mcp", "pxcloud-mcp")?,
+        None => crate::build::release_binary("pxcloud-mcp", "pxcloud-mcp")?,
     };
     let python = python::venv_python()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

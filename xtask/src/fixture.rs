@@ -51,56 +51,7 @@ impl Source {
 ///
 /// The dev profile is the default because CI has built the workspace in dev already.
 fn build(release: bool) -> Result<PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut command = Command::new(cargo);
-    command.current_dir(workspace::root()).args([
-        "build",
-        "-p",
-        PACKAGE,
-        "--bin",
-        PACKAGE,
-        "--message-format=json-render-diagnostics",
-    ]);
-    if release {
-        command.arg("--release");
-    }
-    println!(
-        "xtask: cargo build -p {PACKAGE}{}",
-        if release { " --release" } else { "" }
-    );
-    let output = command
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .with_context(|| format!("cannot run `{}`", proc::describe(&command)))?;
-    if !output.status.success() {
-        bail!(
-            "`cargo build -p {PACKAGE}` failed ({}); see the compiler output above",
-            output.status
-        );
-    }
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    executable_from_messages(&stdout).with_context(|| {
-        format!("`cargo build -p {PACKAGE}` succeeded but reported no `{PACKAGE}` executable")
-    })
-}
-
-/// Finds the fixture's executable among cargo's JSON messages.
-fn executable_from_messages(messages: &str) -> Option<PathBuf> {
-    messages
-        .lines()
-        .rev()
-        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
-        .filter(|message| {
-            message.get("reason").and_then(|r| r.as_str()) == Some("compiler-artifact")
-        })
-        .filter(|message| message.pointer("/target/name").and_then(|n| n.as_str()) == Some(PACKAGE))
-        .find_map(|message| {
-            message
-                .get("executable")
-                .and_then(|e| e.as_str())
-                .map(PathBuf::from)
-        })
+    crate::build::binary(PACKAGE, PACKAGE, release)
 }
 
 /// A fixture serving Streamable HTTP on loopback; killed when dropped.
@@ -191,25 +142,6 @@ mod tests {
                 .unwrap_err()
                 .to_string()
                 .contains("is not a file")
-        );
-    }
-
-    #[test]
-    fn finds_the_executable_among_cargo_messages() {
-        let messages = [
-            r#"{"reason":"compiler-artifact","target":{"name":"serde"},"executable":null}"#,
-            "not json at all",
-            r#"{"reason":"compiler-artifact","target":{"name":"conformance-server"},"executable":"/t/debug/conformance-server"}"#,
-            r#"{"reason":"build-finished","success":true}"#,
-        ]
-        .join("\n");
-        assert_eq!(
-            executable_from_messages(&messages),
-            Some(PathBuf::from("/t/debug/conformance-server"))
-        );
-        assert_eq!(
-            executable_from_messages(r#"{"reason":"build-finished","success":true}"#),
-            None
         );
     }
 }

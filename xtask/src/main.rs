@@ -14,6 +14,7 @@
 
 mod args;
 mod bench;
+mod build;
 mod ci_deps;
 mod conformance;
 mod e2e;

@@ -1,5 +1,6 @@
-//! `cargo build --release` of a workspace binary, returning the executable's path (the
-//! end-to-end run and the benchmarks both measure what users install).
+//! `cargo build` of a workspace binary, returning the executable's path: release for the
+//! end-to-end run and the benchmarks (they measure what users install), dev or release for
+//! the conformance fixture.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -10,18 +11,27 @@ use crate::{proc, workspace};
 
 /// Builds `--release -p <package>` and returns the path of its binary `bin`.
 pub(crate) fn release_binary(package: &str, bin: &str) -> Result<PathBuf> {
+    binary(package, bin, true)
+}
+
+/// Builds `-p <package> --bin <bin>` (with `--release` if asked) and returns the path of the
+/// executable cargo reports.
+pub(crate) fn binary(package: &str, bin: &str, release: bool) -> Result<PathBuf> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command.current_dir(workspace::root()).args([
         "build",
-        "--release",
         "-p",
         package,
         "--bin",
         bin,
         "--message-format=json-render-diagnostics",
     ]);
-    println!("xtask: cargo build --release -p {package} --bin {bin}");
+    let profile = if release { " --release" } else { "" };
+    if release {
+        command.arg("--release");
+    }
+    println!("xtask: cargo build{profile} -p {package} --bin {bin}");
     let output = command
         .stdin(Stdio::null())
         .stderr(Stdio::inherit())
@@ -29,13 +39,13 @@ pub(crate) fn release_binary(package: &str, bin: &str) -> Result<PathBuf> {
         .with_context(|| format!("cannot run `{}`", proc::describe(&command)))?;
     if !output.status.success() {
         bail!(
-            "`cargo build --release -p {package}` failed ({}); see the compiler output above",
+            "`cargo build{profile} -p {package}` failed ({}); see the compiler output above",
             output.status
         );
     }
     let stdout = String::from_utf8_lossy(&output.stdout);
     executable(&stdout, bin).with_context(|| {
-        format!("`cargo build --release -p {package}` succeeded but reported no `{bin}` executable")
+        format!("`cargo build{profile} -p {package}` succeeded but reported no `{bin}` executable")
     })
 }
 
