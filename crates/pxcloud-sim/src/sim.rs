@@ -52,7 +52,7 @@ impl Sim {
             seq: AtomicU64::new(0),
             task_step: config.task_step,
             task_steps: config.task_steps,
-            spec: bytes::Bytes::from(api::openapi_json()),
+            spec: Mutex::new(bytes::Bytes::from(api::openapi_json())),
             started: std::time::Instant::now(),
             base_url: format!("{}://{addr}", if config.tls { "https" } else { "http" }),
         }));
@@ -122,6 +122,19 @@ impl Sim {
     /// that much time had passed. Tasks keep their own (real-time) pace.
     pub fn advance_clock(&self, by: std::time::Duration) {
         self.state.0.auth.advance(by);
+    }
+
+    /// Replaces the OpenAPI document served at `/api-docs/openapi.json`, as an upgrade of
+    /// PXCloud would; the routes stay what they are (an operation only the new document
+    /// names answers 404 `route_not_found`, like any unknown endpoint). For spec-refresh tests.
+    pub fn set_spec(&self, document: impl Into<String>) {
+        let bytes = bytes::Bytes::from(document.into());
+        *self
+            .state
+            .0
+            .spec
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = bytes;
     }
 
     /// Stops accepting, closes every connection and waits for the server task.

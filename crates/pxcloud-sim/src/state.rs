@@ -116,7 +116,8 @@ pub(crate) struct Shared {
     pub(crate) seq: AtomicU64,
     pub(crate) task_step: Duration,
     pub(crate) task_steps: u32,
-    pub(crate) spec: bytes::Bytes,
+    /// The OpenAPI document served at `/api-docs/openapi.json` (replaceable: an upgrade).
+    pub(crate) spec: Mutex<bytes::Bytes>,
     /// `http(s)://host:port` of this simulator, for URLs in answers.
     pub(crate) base_url: String,
     /// When the simulator started.

@@ -3,18 +3,11 @@
 //! 2026-07-28 clients get it on their `subscriptions/listen` stream; the next `tools/list`
 //! shows the new catalog. Over stdio and Streamable HTTP.
 //!
-//! pxcloud-sim serves one fixed document, so the server talks to PXCloud through
-//! [`SpecSwitch`]: a pass-through to the simulator that answers the document endpoint itself,
-//! with the simulator's own document until the test swaps in an upgraded one.
-
-use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+//! The simulator replaces its document like an upgrade of PXCloud would (`Sim::set_spec`);
+//! the server really re-fetches and re-ingests it.
 
 use pxcloud_sim::{Sim, SimConfig};
 use serde_json::{Value, json};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::{TcpListener, TcpStream};
-use tokio::task::JoinHandle;
 
 use crate::client::{self, HttpServer, StdioClient, all_tools, modern_meta};
 
@@ -22,111 +15,9 @@ const SPEC_PATH: &str = "/api-docs/openapi.json";
 const REMOVED: &str = "/api/vms/{id}/migrate";
 const ADDED: &str = "/api/vms/{id}/notes";
 
-/// PXCloud as the server sees it: every request is relayed to the simulator unchanged,
-/// except `GET /api-docs/openapi.json`, answered with a document the test can replace.
-struct SpecSwitch {
-    addr: SocketAddr,
-    doc: Arc<Mutex<Vec<u8>>>,
-    fetches: Arc<Mutex<usize>>,
-    task: JoinHandle<()>,
-}
-
-impl SpecSwitch {
-    async fn start(sim: &Sim) -> SpecSwitch {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let doc = Arc::new(Mutex::new(pxcloud_sim::openapi_json().into_bytes()));
-        let fetches = Arc::new(Mutex::new(0));
-        let upstream = sim.addr();
-        let (d, f) = (Arc::clone(&doc), Arc::clone(&fetches));
-        let task = tokio::spawn(async move {
-            while let Ok((conn, _)) = listener.accept().await {
-                let (d, f) = (Arc::clone(&d), Arc::clone(&f));
-                tokio::spawn(async move {
-                    let _ = relay(conn, upstream, d, f).await;
-                });
-            }
-        });
-        SpecSwitch {
-            addr,
-            doc,
-            fetches,
-            task,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn serve(&self, doc: &Value) {
-        *self.doc.lock().expect("lock") = doc.to_string().into_bytes();
-    }
-
-    fn fetches(&self) -> usize {
-        *self.fetches.lock().expect("lock")
-    }
-}
-
-impl Drop for SpecSwitch {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
-}
-
-/// One request per connection (`Connection: close` both ways).
-async fn relay(
-    conn: TcpStream,
-    upstream: SocketAddr,
-    doc: Arc<Mutex<Vec<u8>>>,
-    fetches: Arc<Mutex<usize>>,
-) -> std::io::Result<()> {
-    let mut reader = BufReader::new(conn);
-    let mut head = Vec::new();
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).await? == 0 {
-            return Ok(());
-        }
-        if line == "\r\n" {
-            break;
-        }
-        head.push(line);
-    }
-    let length = head
-        .iter()
-        .filter_map(|l| l.split_once(':'))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
-        .unwrap_or(0);
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).await?;
-    let mut conn = reader.into_inner();
-    if head
-        .first()
-        .is_some_and(|l| l.starts_with(&format!("GET {SPEC_PATH} ")))
-    {
-        *fetches.lock().expect("lock") += 1;
-        let doc = doc.lock().expect("lock").clone();
-        let head = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            doc.len()
-        );
-        conn.write_all(head.as_bytes()).await?;
-        conn.write_all(&doc).await?;
-        return conn.shutdown().await;
-    }
-    let mut up = TcpStream::connect(upstream).await?;
-    let mut request: String = head
-        .iter()
-        .filter(|l| !l.to_ascii_lowercase().starts_with("connection:"))
-        .map(String::as_str)
-        .collect();
-    request.push_str("Connection: close\r\n\r\n");
-    up.write_all(request.as_bytes()).await?;
-    up.write_all(&body).await?;
-    tokio::io::copy(&mut up, &mut conn).await?;
-    conn.shutdown().await
+/// How often the server fetched the document so far.
+fn fetches(sim: &Sim) -> usize {
+    sim.log().count("GET", SPEC_PATH)
 }
 
 /// The simulator's document after an "upgrade": the migrate operation is gone and a new
@@ -174,10 +65,10 @@ async fn sim() -> Sim {
         .expect("simulator starts")
 }
 
-fn refreshing(switch: &SpecSwitch, extra: &[&str]) -> std::process::Command {
+fn refreshing(sim: &Sim, extra: &[&str]) -> std::process::Command {
     let mut args = vec!["--spec-refresh-secs", "1"];
     args.extend_from_slice(extra);
-    client::server(&switch.url(), &args)
+    client::server(&sim.url(), &args)
 }
 
 fn listen_params() -> Value {
@@ -225,20 +116,19 @@ fn legacy_list(page: Option<&str>) -> Value {
 #[tokio::test(flavor = "multi_thread")]
 async fn stdio_spec_refresh_reaches_legacy_and_subscribed_modern_clients() {
     let sim = sim().await;
-    let switch = SpecSwitch::start(&sim).await;
 
-    let mut legacy = StdioClient::spawn(refreshing(&switch, &[]));
+    let mut legacy = StdioClient::spawn(refreshing(&sim, &[]));
     legacy.initialize("2025-06-18", json!({}));
     assert_original(&all_tools(|p| legacy.call("tools/list", legacy_list(p))));
 
-    let mut modern = StdioClient::spawn(refreshing(&switch, &[]));
+    let mut modern = StdioClient::spawn(refreshing(&sim, &[]));
     // The listen request stays open: every later `call` would trip over its answer otherwise.
     modern.start("subscriptions/listen", listen_params());
     let subscription = acknowledged(&modern.next_any());
     assert_original(&all_tools(|p| modern.call("tools/list", modern_list(p))));
 
-    let fetched = switch.fetches();
-    switch.serve(&upgraded_spec());
+    let fetched = fetches(&sim);
+    sim.set_spec(upgraded_spec().to_string());
 
     // Legacy: a list-changed notification on stdout, then the new list.
     let note = loop {
@@ -254,7 +144,7 @@ async fn stdio_spec_refresh_reaches_legacy_and_subscribed_modern_clients() {
     let note = modern.next_any();
     assert_tools_changed(&note, Some(&subscription));
     assert_upgraded(&all_tools(|p| modern.call("tools/list", modern_list(p))));
-    assert!(switch.fetches() > fetched, "the document was fetched again");
+    assert!(fetches(&sim) > fetched, "the document was fetched again");
 
     // The removed tool is gone; the added one is called at its new path.
     let gone = legacy.call(
@@ -283,8 +173,7 @@ async fn stdio_spec_refresh_reaches_legacy_and_subscribed_modern_clients() {
 #[tokio::test(flavor = "multi_thread")]
 async fn http_spec_refresh_reaches_legacy_and_subscribed_modern_clients() {
     let sim = sim().await;
-    let switch = SpecSwitch::start(&sim).await;
-    let server = HttpServer::spawn(refreshing(&switch, &["--http", "127.0.0.1:0"]));
+    let server = HttpServer::spawn(refreshing(&sim, &["--http", "127.0.0.1:0"]));
 
     // Legacy: a session with its standalone GET stream.
     let mut legacy = server.client();
@@ -300,7 +189,7 @@ async fn http_spec_refresh_reaches_legacy_and_subscribed_modern_clients() {
     assert_original(&all_tools(|p| legacy.legacy("tools/list", legacy_list(p))));
     assert_original(&all_tools(|p| modern.modern("tools/list", modern_list(p))));
 
-    switch.serve(&upgraded_spec());
+    sim.set_spec(upgraded_spec().to_string());
 
     let note = events
         .next_message()

@@ -205,7 +205,12 @@ pub(crate) fn openapi_json() -> String {
 async fn spec(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
     (
         [(axum::http::header::CONTENT_TYPE, "application/json")],
-        state.0.spec.clone(),
+        state
+            .0
+            .spec
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone(),
     )
 }
 

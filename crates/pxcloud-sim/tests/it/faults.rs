@@ -154,3 +154,22 @@ async fn faults_from_the_config_apply_from_the_first_request() {
         }
     );
 }
+
+#[tokio::test]
+async fn the_document_can_be_replaced_like_an_upgrade() {
+    let api = Api::start(fast()).await;
+    let before = api
+        .call_as("GET", "/api-docs/openapi.json", None, None)
+        .await;
+    assert!(before.body["paths"]["/api/vms"].is_object());
+    api.sim
+        .set_spec(r#"{"openapi":"3.1.0","info":{"title":"PXCloud","version":"2"},"paths":{}}"#);
+    let after = api
+        .call_as("GET", "/api-docs/openapi.json", None, None)
+        .await;
+    assert_eq!(after.status, 200);
+    assert_eq!(after.body["info"]["version"], "2");
+    assert_eq!(after.body["paths"], serde_json::json!({}));
+    // The routes are what they were: only the document changed.
+    assert_eq!(api.get("/api/vms").await.status, 200);
+}
