@@ -1,8 +1,10 @@
 //! The four message kinds, decoded from the members present.
 
+use serde::de::{DeserializeSeed, Deserializer as _};
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
+use super::value::{Scratch, ValueSeed, with_scratch};
 use super::{ErrorObject, RequestId};
 
 /// A request: has `method` and `id`.
@@ -73,23 +75,28 @@ pub enum Incoming {
     reason = "the error is the message to send back; errors are the rare path"
 )]
 pub fn decode(bytes: &[u8]) -> Result<Incoming, ResponseError> {
-    // Fast path: a well-typed object decodes straight into its members without an
-    // intermediate map. Anything unusual falls through to the general path, which
-    // produces the precise error.
-    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
-        && let Ok(envelope) = serde_json::from_slice::<Envelope>(bytes)
-    {
-        let parts = Parts {
-            jsonrpc_ok: envelope.jsonrpc.as_deref() == Some("2.0"),
-            id: envelope.id,
-            method: envelope.method,
-            params: envelope.params,
-            result: envelope.result,
-            error: envelope.error,
-        };
-        return from_parts(parts).map(Incoming::Single);
-    }
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| ResponseError {
+    // serde_json checks UTF-8 string by string when it reads bytes; checking the whole
+    // input once is cheaper. Input that is not UTF-8 cannot be JSON and takes the byte
+    // path, which reports serde_json's own error for it.
+    let parsed = match std::str::from_utf8(bytes) {
+        Ok(text) => {
+            // Fast path: an object decodes straight into its members without an
+            // intermediate map. Anything unusual falls through to the general path,
+            // which produces the precise error.
+            if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{')
+                && let Ok(parts) = with_scratch(|s| {
+                    let mut de = serde_json::Deserializer::from_str(text);
+                    let parts = de.deserialize_map(EnvelopeVisitor(s))?;
+                    de.end().map(|()| parts)
+                })
+            {
+                return from_parts(parts).map(Incoming::Single);
+            }
+            parse_value(text)
+        }
+        Err(_) => serde_json::from_slice::<Value>(bytes),
+    };
+    let value = parsed.map_err(|e| ResponseError {
         id: None,
         error: ErrorObject::parse_error(format!("Parse error: {e}")),
     })?;
@@ -109,6 +116,15 @@ pub fn decode(bytes: &[u8]) -> Result<Incoming, ResponseError> {
     }
 }
 
+/// One complete JSON text as a value, built by [`ValueSeed`].
+fn parse_value(text: &str) -> serde_json::Result<Value> {
+    with_scratch(|s| {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let value = ValueSeed(s).deserialize(&mut de)?;
+        de.end().map(|()| value)
+    })
+}
+
 /// The members of a message object, each `Some` when present (even when `null`).
 struct Parts {
     jsonrpc_ok: bool,
@@ -119,25 +135,82 @@ struct Parts {
     error: Option<Value>,
 }
 
-/// The fast-path shape: every member optional, presence kept apart from `null`.
-#[derive(serde::Deserialize)]
-struct Envelope {
-    jsonrpc: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    id: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    method: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    params: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    result: Option<Value>,
-    #[serde(default, deserialize_with = "present")]
-    error: Option<Value>,
+/// The fast path: reads the members of a message object, keeping presence apart from
+/// `null`. A repeated member keeps its last value, as in a parsed `Value` map; unknown
+/// members are skipped.
+struct EnvelopeVisitor<'s>(&'s mut Scratch);
+
+/// A member name of the envelope, read without allocating.
+enum Member {
+    Jsonrpc,
+    Id,
+    Method,
+    Params,
+    Result,
+    Error,
+    Other,
 }
 
-/// A member that is present is `Some`, even when its value is `null`.
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    <Value as serde::Deserialize>::deserialize(d).map(Some)
+impl<'de> serde::Deserialize<'de> for Member {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl serde::de::Visitor<'_> for Names {
+            type Value = Member;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Member, E> {
+                Ok(match v {
+                    "jsonrpc" => Member::Jsonrpc,
+                    "id" => Member::Id,
+                    "method" => Member::Method,
+                    "params" => Member::Params,
+                    "result" => Member::Result,
+                    "error" => Member::Error,
+                    _ => Member::Other,
+                })
+            }
+        }
+        d.deserialize_identifier(Names)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for EnvelopeVisitor<'_> {
+    type Value = Parts;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON-RPC message object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Parts, A::Error> {
+        let scratch = self.0;
+        let mut jsonrpc = None;
+        let mut parts = Parts {
+            jsonrpc_ok: false,
+            id: None,
+            method: None,
+            params: None,
+            result: None,
+            error: None,
+        };
+        while let Some(member) = map.next_key::<Member>()? {
+            let slot = match member {
+                Member::Jsonrpc => &mut jsonrpc,
+                Member::Id => &mut parts.id,
+                Member::Method => &mut parts.method,
+                Member::Params => &mut parts.params,
+                Member::Result => &mut parts.result,
+                Member::Error => &mut parts.error,
+                Member::Other => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    continue;
+                }
+            };
+            *slot = Some(map.next_value_seed(ValueSeed(&mut *scratch))?);
+        }
+        parts.jsonrpc_ok = matches!(&jsonrpc, Some(Value::String(v)) if v == "2.0");
+        Ok(parts)
+    }
 }
 
 /// Decodes one already parsed JSON value into a message.
@@ -233,8 +306,14 @@ impl Message {
 
     /// The message as compact JSON bytes (no embedded newline, so it fits one line).
     pub fn encode(&self) -> Vec<u8> {
-        // Serialising cannot fail: every map key is a string.
-        serde_json::to_vec(self).unwrap_or_default()
+        let mut out = Vec::with_capacity(ENCODE_CAPACITY);
+        self.encode_into(&mut out);
+        out
+    }
+
+    /// Appends the message as compact JSON to `out`, so a caller can reuse one buffer.
+    pub fn encode_into(&self, out: &mut Vec<u8>) {
+        write_json(out, self);
     }
 
     /// The method, for requests and notifications.
@@ -245,6 +324,39 @@ impl Message {
             _ => None,
         }
     }
+}
+
+/// Room for a typical message, so encoding rarely has to grow its buffer.
+const ENCODE_CAPACITY: usize = 512;
+
+/// Appends `value` as compact JSON. Serialising cannot fail for these types (every map
+/// key is a string); should it fail anyway, `out` is left as it was.
+fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
+    let start = out.len();
+    if serde_json::to_writer(&mut *out, value).is_err() {
+        out.truncate(start);
+    }
+}
+
+/// A success response as compact JSON, serialising `result` straight from the caller's
+/// type: `{"jsonrpc":"2.0","id":…,"result":…}`, as [`Message::encode`] writes it.
+pub(crate) fn encode_response<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Vec<u8> {
+    struct Out<'a, T: ?Sized> {
+        id: &'a RequestId,
+        result: &'a T,
+    }
+    impl<T: Serialize + ?Sized> Serialize for Out<'_, T> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            let mut map = serializer.serialize_map(Some(3))?;
+            map.serialize_entry("jsonrpc", "2.0")?;
+            map.serialize_entry("id", self.id)?;
+            map.serialize_entry("result", self.result)?;
+            map.end()
+        }
+    }
+    let mut out = Vec::with_capacity(ENCODE_CAPACITY);
+    write_json(&mut out, &Out { id, result });
+    out
 }
 
 impl From<Request> for Message {

@@ -8,9 +8,11 @@ mod error;
 mod id;
 mod message;
 mod reader;
+mod value;
 
 pub use error::{ErrorCode, ErrorObject};
 pub use id::RequestId;
+pub(crate) use message::encode_response;
 pub use message::{
     Incoming, Message, Notification, Request, Response, ResponseError, decode, decode_value,
 };

@@ -235,12 +235,39 @@ fn fast_and_general_paths_agree() {
         r#"{"jsonrpc":"2.0","id":null,"error":{"code":1,"message":"m"}}"#,
         r#"{"jsonrpc":"2.0","error":{"code":1,"message":"m"}}"#,
         r#"{"jsonrpc":"2.0","id":1,"method":"m","extra":[1,2]}"#,
+        r#"{"jsonrpc":"2.0","id":1,"id":2,"method":"m","method":"n"}"#,
+        r#"{"jsonrpc":"1.0","jsonrpc":"2.0","id":"x","method":"m"}"#,
+        r#"{"jsonrpc":"2.0","jsonrpc":1,"id":"x","method":"m"}"#,
+        r#"{"jsonrpc":"2.0","id":7,"result":{"b":1,"a":{"c":[],"d":{}},"b":2}}"#,
+        r#"{"jsonrpc":"2.0","id":7,"result":{"text":"{\"a\":\"\u00e9\\n\"}"}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"method":"m","params":{"big":1e300,"neg":-0,"u":18446744073709551615}}"#,
+        r#"{"jsonrpc":"2.0","id":1,"method":"m","params":[]}  "#,
     ];
     for input in inputs {
         let value: serde_json::Value = serde_json::from_str(input).unwrap();
         let general = mcp_protocol::jsonrpc::decode_value(value).map(Incoming::Single);
-        assert_eq!(decode(input.as_bytes()), general, "{input}");
+        let fast = decode(input.as_bytes());
+        assert_eq!(fast, general, "{input}");
+        // Member order survives too (equality of maps ignores it).
+        if let (Ok(Incoming::Single(a)), Ok(Incoming::Single(b))) = (&fast, &general) {
+            assert_eq!(a.encode(), b.encode(), "{input}");
+        }
     }
+}
+
+#[test]
+fn input_that_is_not_utf8_is_a_parse_error() {
+    let bad = b"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"m\",\"x\":\"\xff\"}";
+    check_bytes(bad, Expect::Fails(ErrorCode::PARSE_ERROR, None));
+    check_bytes(b"[\"\xc3\"]", Expect::Fails(ErrorCode::PARSE_ERROR, None));
+}
+
+fn check_bytes(input: &[u8], expected: Expect) {
+    let got = match decode(input) {
+        Err(e) => Expect::Fails(e.error.code, e.id),
+        Ok(other) => panic!("decoded {other:?}"),
+    };
+    assert_eq!(got, expected);
 }
 
 proptest! {
