@@ -2,7 +2,7 @@
 //! cancellation, and one way to ask the client for input that works in both eras.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -12,8 +12,8 @@ use crate::error::HandlerError;
 use crate::jsonrpc::{Message, Notification, Request, RequestId};
 use crate::model::LogLevel;
 use crate::notify::Notifier;
-use crate::session::{Session, Sink};
-use crate::version::ProtocolVersion;
+use crate::session::{ClientIdentity, Session, Sink};
+use crate::version::{ProtocolVersion, meta_keys};
 
 /// A request the server wants the client to answer: `elicitation/create`,
 /// `sampling/createMessage` or `roots/list`.
@@ -80,8 +80,9 @@ pub(crate) struct ContextParts {
     pub(crate) request_id: RequestId,
     pub(crate) method: String,
     pub(crate) version: ProtocolVersion,
-    pub(crate) client_info: Option<Value>,
-    pub(crate) client_capabilities: Value,
+    /// Who the client is: the session's (legacy), or `None` to read it from `meta`
+    /// (stateless, where every request carries it).
+    pub(crate) client: Option<Arc<ClientIdentity>>,
     pub(crate) meta: Map<String, Value>,
     pub(crate) cancel: CancellationToken,
     pub(crate) sink: Sink,
@@ -138,18 +139,27 @@ impl RequestContext {
 
     /// The client's `clientInfo`, if it sent one.
     pub fn client_info(&self) -> Option<&Value> {
-        self.parts.client_info.as_ref()
+        match &self.parts.client {
+            Some(client) => client.info.as_ref(),
+            None => self.parts.meta.get(meta_keys::CLIENT_INFO),
+        }
     }
 
     /// The client's declared capabilities (an object).
     pub fn client_capabilities(&self) -> &Value {
-        &self.parts.client_capabilities
+        let caps = match &self.parts.client {
+            Some(client) => Some(&client.capabilities),
+            None => self.parts.meta.get(meta_keys::CLIENT_CAPABILITIES),
+        };
+        caps.filter(|c| c.is_object()).unwrap_or_else(|| {
+            static EMPTY: OnceLock<Value> = OnceLock::new();
+            EMPTY.get_or_init(|| Value::Object(Map::new()))
+        })
     }
 
     /// Whether the client declared capability `name` (e.g. `"elicitation"`).
     pub fn has_client_capability(&self, name: &str) -> bool {
-        self.parts
-            .client_capabilities
+        self.client_capabilities()
             .get(name)
             .is_some_and(|v| !v.is_null())
     }
@@ -198,7 +208,7 @@ impl RequestContext {
     pub fn log(&self, level: LogLevel, logger: Option<&str>, data: Value) {
         let threshold = match (&self.parts.session, self.is_stateless()) {
             (_, true) => self.parts.log_level,
-            (Some(session), false) => Some(session.state().log_level),
+            (Some(session), false) => Some(session.log_level()),
             (None, false) => self.parts.log_level,
         };
         if threshold.is_none_or(|t| level < t) {
@@ -218,7 +228,7 @@ impl RequestContext {
             method: method.into(),
             params: Some(params),
         });
-        let _ = self.parts.sink.send(msg.to_value());
+        let _ = self.parts.sink.send(msg.encode());
     }
 
     /// Asks the client one thing and returns its answer (the client's result object).
@@ -335,7 +345,7 @@ impl RequestContext {
             method: req.method.clone(),
             params: Some(req.params),
         });
-        if self.parts.sink.send(msg.to_value()).is_err() {
+        if self.parts.sink.send(msg.encode()).is_err() {
             session.abandon_outgoing(&id);
             return Err(HandlerError::Cancelled);
         }

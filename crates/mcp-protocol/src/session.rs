@@ -2,8 +2,8 @@
 //! connection needs (in-flight cancellation tokens, outgoing requests awaiting answers).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use serde_json::Value;
@@ -15,17 +15,25 @@ use crate::model::LogLevel;
 use crate::version::ProtocolVersion;
 
 /// Where the messages that belong to one request (notifications, server-to-client
-/// requests) go: stdout for stdio, the POST's response stream for HTTP.
-pub(crate) type Sink = mpsc::UnboundedSender<Value>;
+/// requests) go: stdout for stdio, the POST's response stream for HTTP. Each item is one
+/// encoded message (compact JSON, no newline), so the writer only copies bytes.
+pub(crate) type Sink = mpsc::UnboundedSender<Vec<u8>>;
 
 type Pending = oneshot::Sender<Result<Value, ErrorObject>>;
+
+/// The client as it introduced itself in `initialize`; shared, not copied, by every
+/// request of the session.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ClientIdentity {
+    pub(crate) info: Option<Value>,
+    pub(crate) capabilities: Value,
+}
 
 #[derive(Debug, Clone)]
 pub(crate) struct SessionState {
     pub(crate) initialized: bool,
     pub(crate) version: Option<ProtocolVersion>,
-    pub(crate) client_info: Option<Value>,
-    pub(crate) client_capabilities: Value,
+    pub(crate) client: Arc<ClientIdentity>,
     pub(crate) log_level: LogLevel,
 }
 
@@ -55,8 +63,10 @@ impl Session {
             state: Mutex::new(SessionState {
                 initialized: false,
                 version: None,
-                client_info: None,
-                client_capabilities: Value::Object(Default::default()),
+                client: Arc::new(ClientIdentity {
+                    info: None,
+                    capabilities: Value::Object(Default::default()),
+                }),
                 log_level: LogLevel::Debug,
             }),
             pending: Mutex::new(HashMap::new()),
@@ -70,6 +80,10 @@ impl Session {
 
     pub(crate) fn state(&self) -> SessionState {
         lock(&self.state).clone()
+    }
+
+    pub(crate) fn log_level(&self) -> LogLevel {
+        lock(&self.state).log_level
     }
 
     pub(crate) fn update(&self, f: impl FnOnce(&mut SessionState)) {

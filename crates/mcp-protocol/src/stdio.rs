@@ -4,7 +4,6 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use serde_json::Value;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
@@ -102,7 +101,7 @@ where
     S: Future<Output = ()> + Send,
 {
     let session = Arc::new(Session::new("stdio".into()));
-    let (tx, rx) = mpsc::unbounded_channel::<Value>();
+    let (tx, rx) = mpsc::unbounded_channel::<Vec<u8>>();
     session.set_standalone(Some(tx.clone()));
     let writer_task = tokio::spawn(write_loop(writer, rx));
     let events_task = tokio::spawn(forward_events(
@@ -144,7 +143,7 @@ where
         }
         match decode(&bytes) {
             Err(e) => {
-                let _ = tx.send(Message::Error(e).to_value());
+                let _ = tx.send(Message::Error(e).encode());
             }
             Ok(Incoming::Single(msg)) => dispatch(&server, &session, msg, &tx, &mut tasks, &root),
             Ok(Incoming::Batch(items)) => {
@@ -168,7 +167,7 @@ where
                 tasks.spawn(async move {
                     let replies = run_batch(&server, &session, items, &tx2, &token).await;
                     if !replies.is_empty() {
-                        let _ = tx2.send(Value::Array(replies));
+                        let _ = tx2.send(json_array(&replies));
                     }
                 });
             }
@@ -197,7 +196,7 @@ where
 }
 
 fn send_error(tx: &Sink, error: ErrorObject) {
-    let _ = tx.send(Message::Error(ResponseError { id: None, error }).to_value());
+    let _ = tx.send(Message::Error(ResponseError { id: None, error }).encode());
 }
 
 fn dispatch(
@@ -219,7 +218,7 @@ fn dispatch(
                     .handle_request(Some(session), req, tx.clone(), None, token)
                     .await
                 {
-                    let _ = tx.send(reply.message.to_value());
+                    let _ = tx.send(reply.body);
                 }
             });
         }
@@ -234,12 +233,12 @@ async fn run_batch(
     items: Vec<Result<Message, ResponseError>>,
     tx: &Sink,
     root: &CancellationToken,
-) -> Vec<Value> {
+) -> Vec<Vec<u8>> {
     let mut replies = Vec::new();
     let mut running = JoinSet::new();
     for (index, item) in items.into_iter().enumerate() {
         match item {
-            Err(e) => replies.push((index, Message::Error(e).to_value())),
+            Err(e) => replies.push((index, Message::Error(e).encode())),
             Ok(Message::Request(req)) => {
                 let server = server.clone();
                 let session = Arc::clone(session);
@@ -249,7 +248,7 @@ async fn run_batch(
                     let reply = server
                         .handle_request(Some(session), req, tx, None, token)
                         .await;
-                    (index, reply.map(|r| r.message.to_value()))
+                    (index, reply.map(|r| r.body))
                 });
             }
             Ok(Message::Notification(n)) => server.handle_notification(session, &n),
@@ -265,22 +264,53 @@ async fn run_batch(
     replies.into_iter().map(|(_, v)| v).collect()
 }
 
+/// Writes each message as one line. Messages that are already waiting go out together
+/// in one write and one flush.
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: W,
-    mut rx: mpsc::UnboundedReceiver<Value>,
+    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
 ) -> Result<(), TransportError> {
     let io = |source| TransportError::Io {
         context: "writing to the output stream".into(),
         source,
     };
-    while let Some(value) = rx.recv().await {
-        let mut bytes = serde_json::to_vec(&value).unwrap_or_default();
-        bytes.push(b'\n');
-        writer.write_all(&bytes).await.map_err(io)?;
+    let mut buf = Vec::new();
+    while let Some(first) = rx.recv().await {
+        buf.clear();
+        buf.extend_from_slice(&first);
+        buf.push(b'\n');
+        while buf.len() < WRITE_BATCH_BYTES
+            && let Ok(more) = rx.try_recv()
+        {
+            buf.extend_from_slice(&more);
+            buf.push(b'\n');
+        }
+        writer.write_all(&buf).await.map_err(io)?;
         writer.flush().await.map_err(io)?;
+        if buf.capacity() > 4 * WRITE_BATCH_BYTES {
+            buf = Vec::new();
+        }
     }
     writer.shutdown().await.map_err(io)?;
     Ok(())
+}
+
+/// Above this many bytes the writer stops gathering waiting messages and writes.
+const WRITE_BATCH_BYTES: usize = 64 * 1024;
+
+/// Encoded messages as one JSON array.
+pub(crate) fn json_array(items: &[Vec<u8>]) -> Vec<u8> {
+    let len = items.iter().map(|i| i.len() + 1).sum::<usize>() + 1;
+    let mut out = Vec::with_capacity(len);
+    out.push(b'[');
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(item);
+    }
+    out.push(b']');
+    out
 }
 
 /// Forwards list-changed and resource-updated events to an initialized legacy session.
@@ -307,7 +337,7 @@ pub(crate) async fn forward_events(server: Server, session: Arc<Session>, tx: Si
             method: event.method().into(),
             params,
         };
-        if tx.send(Message::Notification(n).to_value()).is_err() {
+        if tx.send(Message::Notification(n).encode()).is_err() {
             return;
         }
     }

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming as IncomingBody;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 
 use super::sse::{self, Body};
@@ -25,7 +25,7 @@ fn rpc_error(status: StatusCode, code: ErrorCode, message: &str) -> Response<Bod
         id: None,
         error: ErrorObject::new(code, message),
     });
-    sse::json(status, &e.to_value())
+    sse::json(status, e.encode())
 }
 
 pub(crate) async fn handle(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Body> {
@@ -165,7 +165,7 @@ async fn post(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Bod
         });
     let incoming = match decode(&bytes) {
         Ok(i) => i,
-        Err(e) => return sse::json(StatusCode::BAD_REQUEST, &Message::Error(e).to_value()),
+        Err(e) => return sse::json(StatusCode::BAD_REQUEST, Message::Error(e).encode()),
     };
     match incoming {
         Incoming::Single(Message::Request(rpc)) => {
@@ -196,14 +196,11 @@ async fn request(
     headers: HttpHeaders,
     sse_ok: bool,
 ) -> Response<Body> {
-    let mut params_probe = rpc
-        .params
-        .as_ref()
-        .and_then(Value::as_object)
-        .cloned()
-        .unwrap_or_default();
-    let stateless = crate::server::is_stateless_request(&rpc.method, &params_probe, Some(&headers));
-    params_probe.clear();
+    let stateless = crate::server::is_stateless_request(
+        &rpc.method,
+        rpc.params.as_ref().and_then(Value::as_object),
+        Some(&headers),
+    );
     let mut new_session = None;
     if !stateless
         && rpc.method != "initialize"
@@ -253,7 +250,7 @@ async fn request(
             }
         }
     };
-    let (tx, rx) = mpsc::unbounded_channel::<Value>();
+    let (tx, rx) = mpsc::unbounded_channel::<Vec<u8>>();
     // Without SSE there is nowhere to put notifications or server-to-client requests:
     // closing the channel drops the former and makes the latter fail at once.
     let rx = sse_ok.then_some(rx);
@@ -303,7 +300,7 @@ fn reply_response(reply: Option<Reply>) -> Response<Body> {
     match reply {
         Some(reply) => {
             let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::OK);
-            sse::json(status, &reply.message.to_value())
+            sse::json(status, reply.body)
         }
         None => sse::empty(StatusCode::ACCEPTED),
     }
@@ -337,7 +334,7 @@ async fn batch(
     let mut replies = Vec::new();
     for item in items {
         match item {
-            Err(e) => replies.push(Message::Error(e).to_value()),
+            Err(e) => replies.push(Message::Error(e).encode()),
             Ok(Message::Request(rpc)) => {
                 let (tx, _rx) = mpsc::unbounded_channel();
                 let token = state.root.child_token();
@@ -346,7 +343,7 @@ async fn batch(
                     .handle_request(Some(Arc::clone(&session)), rpc, tx, None, token)
                     .await
                 {
-                    replies.push(r.message.to_value());
+                    replies.push(r.body);
                 }
             }
             Ok(Message::Notification(n)) => state.server.handle_notification(&session, &n),
@@ -356,11 +353,11 @@ async fn batch(
     if replies.is_empty() {
         return sse::empty(StatusCode::ACCEPTED);
     }
-    sse::json(StatusCode::OK, &json!(replies))
+    sse::json(StatusCode::OK, crate::stdio::json_array(&replies))
 }
 
 fn get_stream(state: &HttpState, session: Arc<Session>) -> Response<Body> {
-    let (tx, rx) = mpsc::unbounded_channel::<Value>();
+    let (tx, rx) = mpsc::unbounded_channel::<Vec<u8>>();
     session.set_standalone(Some(tx.clone()));
     let forward = tokio::spawn(crate::stdio::forward_events(
         state.server.clone(),

@@ -8,7 +8,6 @@ use http::{HeaderValue, Response, StatusCode, header};
 use http_body_util::combinators::BoxBody;
 use http_body_util::{BodyExt, Full, StreamBody};
 use hyper::body::Frame;
-use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::DropGuard;
 
@@ -26,8 +25,9 @@ pub(crate) fn empty(status: StatusCode) -> Response<Body> {
     r
 }
 
-pub(crate) fn json(status: StatusCode, value: &Value) -> Response<Body> {
-    let mut r = Response::new(full(serde_json::to_vec(value).unwrap_or_default()));
+/// A whole JSON body from an encoded message.
+pub(crate) fn json(status: StatusCode, body: Vec<u8>) -> Response<Body> {
+    let mut r = Response::new(full(body));
     *r.status_mut() = status;
     r.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -36,17 +36,19 @@ pub(crate) fn json(status: StatusCode, value: &Value) -> Response<Body> {
     r
 }
 
-pub(crate) fn event(value: &Value) -> Bytes {
-    let mut out = Vec::with_capacity(64);
-    out.extend_from_slice(b"event: message\ndata: ");
-    out.extend_from_slice(&serde_json::to_vec(value).unwrap_or_default());
+/// One SSE event carrying an encoded message.
+pub(crate) fn event(message: &[u8]) -> Bytes {
+    const HEAD: &[u8] = b"event: message\ndata: ";
+    let mut out = Vec::with_capacity(HEAD.len() + message.len() + 2);
+    out.extend_from_slice(HEAD);
+    out.extend_from_slice(message);
     out.extend_from_slice(b"\n\n");
     Bytes::from(out)
 }
 
 struct StreamState {
     first: Option<Bytes>,
-    rx: Option<mpsc::UnboundedReceiver<Value>>,
+    rx: Option<mpsc::UnboundedReceiver<Vec<u8>>>,
     last: Option<oneshot::Receiver<Option<Reply>>>,
     _guard: DropGuard,
 }
@@ -54,8 +56,8 @@ struct StreamState {
 /// An SSE response: `first`, then whatever arrives on `rx`, then the final reply. When
 /// the client drops the stream, `guard` cancels the request.
 pub(crate) fn stream(
-    first: Option<Value>,
-    rx: mpsc::UnboundedReceiver<Value>,
+    first: Option<Vec<u8>>,
+    rx: mpsc::UnboundedReceiver<Vec<u8>>,
     last: Option<oneshot::Receiver<Option<Reply>>>,
     guard: DropGuard,
 ) -> Response<Body> {
@@ -63,7 +65,7 @@ pub(crate) fn stream(
     let first = Some(
         first
             .as_ref()
-            .map_or_else(|| Bytes::from_static(b": open\n\n"), event),
+            .map_or_else(|| Bytes::from_static(b": open\n\n"), |m| event(m)),
     );
     let state = StreamState {
         first,
@@ -84,7 +86,7 @@ pub(crate) fn stream(
         if let Some(last) = st.last.take()
             && let Ok(Some(reply)) = last.await
         {
-            return Some((Ok(Frame::data(event(&reply.message.to_value()))), st));
+            return Some((Ok(Frame::data(event(&reply.body))), st));
         }
         None
     });

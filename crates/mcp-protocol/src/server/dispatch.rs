@@ -3,12 +3,13 @@
 
 use std::sync::Arc;
 
+use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::Server;
 use crate::jsonrpc::{
-    ErrorObject, Message, Notification, Request, RequestId, Response, ResponseError,
+    ErrorObject, Message, Notification, Request, RequestId, ResponseError, encode_response,
 };
 use crate::session::{Session, Sink};
 use crate::version::{ProtocolVersion, meta_keys};
@@ -23,24 +24,30 @@ pub(crate) struct HttpHeaders {
     pub(crate) params: Vec<(String, String)>,
 }
 
-/// The final answer to a request, with the HTTP status it should travel with.
+/// The final answer to a request, encoded, with the HTTP status it should travel with.
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
-    pub(crate) message: Message,
+    /// The encoded response message (compact JSON, no newline).
+    pub(crate) body: Vec<u8>,
     pub(crate) status: u16,
 }
 
 impl Reply {
     pub(crate) fn ok(id: RequestId, result: Value) -> Self {
+        Self::ok_with(&id, &result)
+    }
+
+    /// A success response serialised straight from `result`.
+    pub(crate) fn ok_with<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Self {
         Reply {
-            message: Message::Response(Response { id, result }),
+            body: encode_response(id, result),
             status: 200,
         }
     }
 
     pub(crate) fn error(id: Option<RequestId>, error: ErrorObject, status: u16) -> Self {
         Reply {
-            message: Message::Error(ResponseError { id, error }),
+            body: Message::Error(ResponseError { id, error }).encode(),
             status,
         }
     }
@@ -74,7 +81,7 @@ impl Server {
             s.register_inflight(req.id.clone(), cancel.clone());
         }
         let id = req.id.clone();
-        let stateless = is_stateless_request(&req.method, &params, headers.as_ref());
+        let stateless = is_stateless_request(&req.method, Some(&params), headers.as_ref());
         let work = async {
             if stateless {
                 self.serve_stateless(req, params, sink, headers.as_ref(), cancel.clone())
@@ -135,11 +142,11 @@ impl Server {
 /// stateless version, or when the method exists only in the stateless era.
 pub(crate) fn is_stateless_request(
     method: &str,
-    params: &Map<String, Value>,
+    params: Option<&Map<String, Value>>,
     headers: Option<&HttpHeaders>,
 ) -> bool {
     let meta_version = params
-        .get("_meta")
+        .and_then(|p| p.get("_meta"))
         .and_then(Value::as_object)
         .is_some_and(|m| m.contains_key(meta_keys::PROTOCOL_VERSION));
     let header_stateless = headers

@@ -10,7 +10,7 @@ use super::{Reply, Server};
 use crate::context::{ContextParts, RequestContext};
 use crate::jsonrpc::{ErrorObject, Request};
 use crate::model::LogLevel;
-use crate::session::{Session, Sink};
+use crate::session::{ClientIdentity, Session, Sink};
 use crate::version::ProtocolVersion;
 
 impl Server {
@@ -18,7 +18,7 @@ impl Server {
         &self,
         session: Option<Arc<Session>>,
         req: Request,
-        params: Map<String, Value>,
+        mut params: Map<String, Value>,
         sink: Sink,
         cancel: CancellationToken,
     ) -> Reply {
@@ -44,8 +44,10 @@ impl Server {
                     let info = params.get("clientInfo").cloned();
                     s.update(|st| {
                         st.version = Some(negotiated);
-                        st.client_capabilities = caps;
-                        st.client_info = info;
+                        st.client = Arc::new(ClientIdentity {
+                            info,
+                            capabilities: caps,
+                        });
                     });
                 }
                 let mut result = Map::new();
@@ -102,19 +104,24 @@ impl Server {
                 Reply::ok(id, json!({}))
             }
             method => {
-                let meta = params
-                    .get("_meta")
-                    .and_then(Value::as_object)
-                    .cloned()
-                    .unwrap_or_default();
+                let meta = match params.remove("_meta") {
+                    Some(Value::Object(m)) => m,
+                    _ => Map::new(),
+                };
+                let client = state.map_or_else(
+                    || {
+                        Arc::new(ClientIdentity {
+                            info: None,
+                            capabilities: json!({}),
+                        })
+                    },
+                    |s| s.client,
+                );
                 let ctx = RequestContext::new(ContextParts {
                     request_id: id.clone(),
                     method: method.to_owned(),
                     version,
-                    client_info: state.as_ref().and_then(|s| s.client_info.clone()),
-                    client_capabilities: state
-                        .as_ref()
-                        .map_or_else(|| json!({}), |s| s.client_capabilities.clone()),
+                    client: Some(client),
                     meta,
                     cancel,
                     sink,
@@ -124,9 +131,9 @@ impl Server {
                     notifier: self.inner.notifier.clone(),
                     ask_timeout: self.inner.config.ask_timeout,
                 });
-                match self.run_common(method, &params, &ctx).await {
+                match self.run_common(method, &mut params, false, &ctx).await {
                     None => Reply::error(Some(id), ErrorObject::method_not_found(method), 200),
-                    Some(Ok(result)) => Reply::ok(id, result),
+                    Some(Ok(result)) => result.reply(&id),
                     Some(Err(e)) => Reply::error(Some(id), e.to_error_object(false), 200),
                 }
             }

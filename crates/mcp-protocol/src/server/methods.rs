@@ -6,10 +6,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value, json};
 
-use super::Server;
+use super::{Reply, Server};
 use crate::context::RequestContext;
 use crate::error::HandlerError;
-use crate::jsonrpc::ErrorObject;
+use crate::jsonrpc::{ErrorObject, RequestId};
 use crate::model::{CallToolResult, CompleteRequest, CompletionReference, Tool};
 use crate::version::ProtocolVersion;
 
@@ -40,24 +40,28 @@ impl Server {
         Value::Object(caps)
     }
 
-    /// Runs a method both eras share; `None` when the method is not one of them.
+    /// Runs a method both eras share; `None` when the method is not one of them. With
+    /// `keep_params` false the handler's `arguments` are moved out of `params` rather
+    /// than copied (the caller has no further use for them).
     pub(crate) async fn run_common(
         &self,
         method: &str,
-        params: &Map<String, Value>,
+        params: &mut Map<String, Value>,
+        keep_params: bool,
         ctx: &RequestContext,
-    ) -> Option<Result<Value, HandlerError>> {
-        Some(match method {
+    ) -> Option<Result<ResultBody, HandlerError>> {
+        let value = match method {
             "tools/list" => self.tools_list(params, ctx).await,
-            "tools/call" => self.tools_call(params, ctx).await,
+            "tools/call" => return Some(self.tools_call(params, keep_params, ctx).await),
             "prompts/list" => self.prompts_list(params, ctx).await,
-            "prompts/get" => self.prompts_get(params, ctx).await,
+            "prompts/get" => self.prompts_get(params, keep_params, ctx).await,
             "resources/list" => self.resources_list(params, ctx).await,
             "resources/templates/list" => self.templates_list(params, ctx).await,
             "resources/read" => self.resources_read(params, ctx).await,
             "completion/complete" => self.complete(params, ctx).await,
             _ => return None,
-        })
+        };
+        Some(value.map(ResultBody::Value))
     }
 
     async fn tools_list(
@@ -89,28 +93,28 @@ impl Server {
 
     async fn tools_call(
         &self,
-        params: &Map<String, Value>,
+        params: &mut Map<String, Value>,
+        keep_params: bool,
         ctx: &RequestContext,
-    ) -> Result<Value, HandlerError> {
+    ) -> Result<ResultBody, HandlerError> {
         let tools = self
             .inner
             .tools
             .as_ref()
             .ok_or_else(|| not_found("tools/call"))?;
+        required_str(params, "name")?;
+        let arguments = arguments(params, keep_params)?;
         let name = required_str(params, "name")?;
-        let arguments = optional_object(params, "arguments")?;
         let result = match tools.call_tool(name, arguments, ctx).await {
             Ok(r) => r,
             Err(HandlerError::ToolFailed(m)) => CallToolResult::error(m),
             Err(e) => return Err(e),
         };
-        let mut v = to_json(&result);
-        if ctx.protocol_version() < ProtocolVersion::V2025_06_18
-            && let Some(obj) = v.as_object_mut()
-        {
-            obj.remove("structuredContent");
-        }
-        Ok(v)
+        Ok(ResultBody::Tool(ToolResultOut {
+            structured: ctx.protocol_version() >= ProtocolVersion::V2025_06_18,
+            result,
+            result_type: None,
+        }))
     }
 
     async fn prompts_list(
@@ -130,7 +134,8 @@ impl Server {
 
     async fn prompts_get(
         &self,
-        params: &Map<String, Value>,
+        params: &mut Map<String, Value>,
+        keep_params: bool,
         ctx: &RequestContext,
     ) -> Result<Value, HandlerError> {
         let prompts = self
@@ -138,8 +143,9 @@ impl Server {
             .prompts
             .as_ref()
             .ok_or_else(|| not_found("prompts/get"))?;
+        required_str(params, "name")?;
+        let arguments = arguments(params, keep_params)?;
         let name = required_str(params, "name")?;
-        let arguments = optional_object(params, "arguments")?;
         Ok(to_json(&prompts.get_prompt(name, arguments, ctx).await?))
     }
 
@@ -312,13 +318,71 @@ fn required_str<'a>(params: &'a Map<String, Value>, key: &str) -> Result<&'a str
         .ok_or_else(|| bad(&format!("{key} must be a string")))
 }
 
-fn optional_object(
-    params: &Map<String, Value>,
-    key: &str,
+/// The `arguments` object (empty when absent or `null`): copied when the caller keeps
+/// `params`, moved out otherwise.
+fn arguments(
+    params: &mut Map<String, Value>,
+    keep_params: bool,
 ) -> Result<Map<String, Value>, HandlerError> {
-    match params.get(key) {
+    match params.get("arguments") {
         None | Some(Value::Null) => Ok(Map::new()),
-        Some(Value::Object(m)) => Ok(m.clone()),
-        Some(_) => Err(bad(&format!("{key} must be an object"))),
+        Some(Value::Object(m)) if keep_params => Ok(m.clone()),
+        Some(Value::Object(_)) => match params.remove("arguments") {
+            Some(Value::Object(m)) => Ok(m),
+            _ => Ok(Map::new()),
+        },
+        Some(_) => Err(bad("arguments must be an object")),
+    }
+}
+
+/// A method's result before the era adds its members: a JSON value, or a `tools/call`
+/// result serialised straight from the handler's struct (no intermediate value tree).
+#[derive(Debug)]
+pub(crate) enum ResultBody {
+    Value(Value),
+    Tool(ToolResultOut),
+}
+
+impl ResultBody {
+    /// The success response carrying this result.
+    pub(crate) fn reply(&self, id: &RequestId) -> Reply {
+        match self {
+            ResultBody::Value(v) => Reply::ok_with(id, v),
+            ResultBody::Tool(t) => Reply::ok_with(id, t),
+        }
+    }
+}
+
+/// A [`CallToolResult`] as the client's revision sees it.
+#[derive(Debug)]
+pub(crate) struct ToolResultOut {
+    result: CallToolResult,
+    /// Whether the revision knows `structuredContent` (2025-06-18 on).
+    structured: bool,
+    /// `resultType`, added in the stateless era.
+    pub(crate) result_type: Option<&'static str>,
+}
+
+impl Serialize for ToolResultOut {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let r = &self.result;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("content", &r.content)?;
+        if self.structured
+            && let Some(s) = &r.structured_content
+        {
+            map.serialize_entry("structuredContent", s)?;
+        }
+        if let Some(e) = &r.is_error {
+            map.serialize_entry("isError", e)?;
+        }
+        if let Some(m) = &r.meta {
+            map.serialize_entry("_meta", m)?;
+        }
+        if let Some(t) = self.result_type {
+            map.serialize_entry("resultType", t)?;
+        }
+        map.end()
     }
 }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::dispatch::HttpHeaders;
+use super::methods::ResultBody;
 use super::{Reply, Server};
 use crate::context::{ContextParts, RequestContext};
 use crate::error::HandlerError;
@@ -44,7 +45,7 @@ impl Server {
     pub(crate) async fn serve_stateless(
         &self,
         req: Request,
-        params: Map<String, Value>,
+        mut params: Map<String, Value>,
         sink: Sink,
         headers: Option<&HttpHeaders>,
         cancel: CancellationToken,
@@ -52,9 +53,11 @@ impl Server {
         let id = req.id.clone();
         let fail = |e: ErrorObject, status: u16| Reply::error(Some(id.clone()), e, status);
 
-        // 1. Envelope.
-        let Some(meta) = params.get("_meta").and_then(Value::as_object) else {
-            return fail(ErrorObject::invalid_params("Missing params._meta"), 400);
+        // 1. Envelope. `_meta` moves into the context; nothing else reads it from the
+        // params (the requestState digest leaves it out).
+        let meta = match params.remove("_meta") {
+            Some(Value::Object(meta)) => meta,
+            _ => return fail(ErrorObject::invalid_params("Missing params._meta"), 400),
         };
         let Some(version) = meta
             .get(meta_keys::PROTOCOL_VERSION)
@@ -68,10 +71,10 @@ impl Server {
                 400,
             );
         };
-        let Some(caps) = meta
+        if !meta
             .get(meta_keys::CLIENT_CAPABILITIES)
-            .filter(|c| c.is_object())
-        else {
+            .is_some_and(Value::is_object)
+        {
             return fail(
                 ErrorObject::invalid_params(format!(
                     "Missing _meta[\"{}\"]",
@@ -79,7 +82,7 @@ impl Server {
                 )),
                 400,
             );
-        };
+        }
 
         // 2. HTTP headers.
         if let Some(h) = headers
@@ -110,8 +113,9 @@ impl Server {
             .get(meta_keys::LOG_LEVEL)
             .and_then(Value::as_str)
             .and_then(|l| l.parse::<LogLevel>().ok());
+        let mrtr = MRTR_METHODS.contains(&method);
         let mut answers = Map::new();
-        if MRTR_METHODS.contains(&method) {
+        if mrtr {
             match self.gather_answers(method, &params) {
                 Ok(a) => answers = a,
                 Err(e) => return fail(e, 200),
@@ -121,9 +125,8 @@ impl Server {
             request_id: id.clone(),
             method: method.to_owned(),
             version,
-            client_info: meta.get(meta_keys::CLIENT_INFO).cloned(),
-            client_capabilities: caps.clone(),
-            meta: meta.clone(),
+            client: None,
+            meta,
             cancel: cancel.clone(),
             sink: sink.clone(),
             session: None,
@@ -139,9 +142,13 @@ impl Server {
             return fail(e, 400);
         }
         let outcome = match method {
-            "server/discover" => Ok(self.discover_result(version)),
-            "subscriptions/listen" => self.listen(&params, &sink, &cancel).await,
-            _ => match self.run_common(method, &params, &ctx).await {
+            "server/discover" => Ok(ResultBody::Value(self.discover_result(version))),
+            "subscriptions/listen" => self
+                .listen(&params, &sink, &cancel)
+                .await
+                .map(ResultBody::Value),
+            // A method that may answer `input_required` keeps its params to seal them.
+            _ => match self.run_common(method, &mut params, mrtr, &ctx).await {
                 Some(r) => r,
                 None => return fail(ErrorObject::method_not_found(method), 404),
             },
@@ -149,9 +156,9 @@ impl Server {
         match outcome {
             Ok(mut result) => {
                 self.decorate(method, &mut result);
-                Reply::ok(id, result)
+                result.reply(&id)
             }
-            Err(HandlerError::InputRequired) if MRTR_METHODS.contains(&method) => {
+            Err(HandlerError::InputRequired) if mrtr => {
                 let asked = ctx.take_asked();
                 let mut requests = Map::new();
                 for (key, r) in asked {
@@ -275,9 +282,16 @@ impl Server {
         Value::Object(result)
     }
 
-    fn decorate(&self, method: &str, result: &mut Value) {
-        let Some(obj) = result.as_object_mut() else {
-            return;
+    fn decorate(&self, method: &str, result: &mut ResultBody) {
+        let obj = match result {
+            ResultBody::Tool(t) => {
+                t.result_type = Some("complete");
+                return;
+            }
+            ResultBody::Value(v) => match v.as_object_mut() {
+                Some(obj) => obj,
+                None => return,
+            },
         };
         obj.insert("resultType".into(), json!("complete"));
         if CACHEABLE.contains(&method) {
@@ -341,7 +355,7 @@ impl Server {
             method: "notifications/subscriptions/acknowledged".into(),
             params: Some(json!({"notifications": honored, "_meta": tag})),
         };
-        if sink.send(Message::Notification(ack).to_value()).is_err() {
+        if sink.send(Message::Notification(ack).encode()).is_err() {
             return Err(HandlerError::Cancelled);
         }
         loop {
@@ -370,7 +384,7 @@ impl Server {
                 method: event.method().into(),
                 params: Some(params),
             };
-            if sink.send(Message::Notification(n).to_value()).is_err() {
+            if sink.send(Message::Notification(n).encode()).is_err() {
                 return Err(HandlerError::Cancelled);
             }
         }

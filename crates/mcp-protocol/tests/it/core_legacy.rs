@@ -64,7 +64,7 @@ async fn tools_list_paginates_in_name_order() {
     let mut sorted = names.clone();
     sorted.sort();
     assert_eq!(names, sorted, "deterministic name order");
-    assert_eq!(names.len(), 11, "every tool exactly once: {names:?}");
+    assert_eq!(names.len(), 12, "every tool exactly once: {names:?}");
     let bad = c
         .request(99, "tools/list", json!({"cursor": "not-a-cursor"}))
         .await;
@@ -225,6 +225,31 @@ async fn errors_map_to_codes_and_tool_failures_to_results() {
                 assert_eq!(r["result"]["content"][0]["text"], "it broke");
             }
         }
+    }
+}
+
+#[tokio::test]
+async fn structured_content_only_for_revisions_that_know_it() {
+    for (version, structured) in [
+        ("2024-11-05", false),
+        ("2025-03-26", false),
+        ("2025-06-18", true),
+        ("2025-11-25", true),
+    ] {
+        let (s, _) = server();
+        let mut c = Client::start(s);
+        c.initialize(version, json!({})).await;
+        let r = c
+            .request(1, "tools/call", json!({"name": "structured"}))
+            .await;
+        let mut expected = json!({
+            "content": [{"type": "text", "text": r#"{"vms":[{"id":1}],"total":1}"#}],
+            "_meta": {"k": "v"}
+        });
+        if structured {
+            expected["structuredContent"] = json!({"vms": [{"id": 1}], "total": 1});
+        }
+        assert_eq!(r["result"], expected, "{version}");
     }
 }
 

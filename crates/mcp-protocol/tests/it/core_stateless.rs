@@ -43,6 +43,22 @@ async fn discover_and_decorated_results() {
         call["result"].get("ttlMs").is_none(),
         "tools/call is not cacheable"
     );
+    let call = c
+        .request(
+            4,
+            "tools/call",
+            with_meta(json!({"name": "structured"}), json!({})),
+        )
+        .await;
+    assert_eq!(
+        call["result"],
+        json!({
+            "content": [{"type": "text", "text": r#"{"vms":[{"id":1}],"total":1}"#}],
+            "structuredContent": {"vms": [{"id": 1}], "total": 1},
+            "_meta": {"k": "v"},
+            "resultType": "complete"
+        })
+    );
 }
 
 #[tokio::test]

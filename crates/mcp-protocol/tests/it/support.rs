@@ -40,7 +40,15 @@ pub(crate) struct TestTools {
 #[async_trait]
 impl ToolProvider for TestTools {
     async fn list_tools(&self, _ctx: &RequestContext) -> Result<Vec<Tool>, HandlerError> {
-        let mut tools: Vec<Tool> = ["echo", "slow", "ask", "progress", "log", "fail"]
+        let mut tools: Vec<Tool> = [
+            "echo",
+            "slow",
+            "ask",
+            "progress",
+            "log",
+            "fail",
+            "structured",
+        ]
             .iter()
             .map(|n| Tool::new(*n, format!("test tool {n}")))
             .collect();
@@ -90,6 +98,11 @@ impl ToolProvider for TestTools {
                 Ok(CallToolResult::text("logged"))
             }
             "fail" => Err(HandlerError::ToolFailed("it broke".into())),
+            "structured" => {
+                let mut r = CallToolResult::structured(json!({"vms": [{"id": 1}], "total": 1}));
+                r.meta = Some(Map::from_iter([("k".to_owned(), json!("v"))]));
+                Ok(r)
+            }
             other if self.extra.iter().any(|e| e == other) => Ok(CallToolResult::text(other)),
             other => Err(HandlerError::NotFound {
                 kind: "tool",
