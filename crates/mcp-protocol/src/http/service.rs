@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming as IncomingBody;
 use serde_json::Value;
@@ -18,7 +18,11 @@ use crate::server::{HttpHeaders, Reply, decode_header_value};
 use crate::session::Session;
 use crate::version::ProtocolVersion;
 
-const SESSION_HEADER: &str = "mcp-session-id";
+// Parsed once: looking a header up by `&str` parses and lowercases the name every time.
+const SESSION_HEADER: HeaderName = HeaderName::from_static("mcp-session-id");
+const PROTOCOL_VERSION_HEADER: HeaderName = HeaderName::from_static("mcp-protocol-version");
+const METHOD_HEADER: HeaderName = HeaderName::from_static("mcp-method");
+const NAME_HEADER: HeaderName = HeaderName::from_static("mcp-name");
 
 fn rpc_error(status: StatusCode, code: ErrorCode, message: &str) -> Response<Body> {
     let e = Message::Error(ResponseError {
@@ -50,12 +54,12 @@ pub(crate) async fn handle(state: Arc<HttpState>, req: Request<IncomingBody>) ->
             .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return r;
     }
-    let session_id = header_str(headers, SESSION_HEADER);
+    let session_id = header_str(headers, &SESSION_HEADER);
     match *req.method() {
         Method::POST => post(state, req).await,
         Method::GET => match session_id.and_then(|id| find_session(&state, &id)) {
             Some(session) => get_stream(&state, session),
-            None if header_str(req.headers(), SESSION_HEADER).is_some() => session_not_found(),
+            None if header_str(req.headers(), &SESSION_HEADER).is_some() => session_not_found(),
             None => method_not_allowed(),
         },
         Method::DELETE => match session_id {
@@ -88,7 +92,7 @@ fn session_not_found() -> Response<Body> {
     )
 }
 
-fn header_str(headers: &HeaderMap, name: &str) -> Option<String> {
+fn header_str(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -148,12 +152,12 @@ async fn post(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Bod
         }
     };
     let http_headers = HttpHeaders {
-        protocol_version: header_str(&parts.headers, "mcp-protocol-version"),
-        method: header_str(&parts.headers, "mcp-method"),
-        name: header_str(&parts.headers, "mcp-name").map(decode_name),
+        protocol_version: header_str(&parts.headers, &PROTOCOL_VERSION_HEADER),
+        method: header_str(&parts.headers, &METHOD_HEADER),
+        name: header_str(&parts.headers, &NAME_HEADER).map(decode_name),
         params: param_headers(&parts.headers),
     };
-    let session_id = header_str(&parts.headers, SESSION_HEADER);
+    let session_id = header_str(&parts.headers, &SESSION_HEADER);
     // Stream only to clients that accept SSE; others get the final answer alone.
     let sse_ok = parts
         .headers

@@ -53,6 +53,9 @@ impl<R: AsyncBufRead + Unpin> LineReader<R> {
                 if buf.len() + chunk.len() > self.max.saturating_add(1) {
                     too_long = true;
                     buf = Vec::new();
+                } else if buf.is_empty() && done {
+                    // The whole line was buffered: one exact allocation.
+                    buf = chunk.to_vec();
                 } else {
                     buf.extend_from_slice(chunk);
                 }

@@ -125,7 +125,9 @@ impl CallToolResult {
 
     /// A structured result, mirrored as text for older clients.
     pub fn structured(value: Value) -> Self {
-        let text = value.to_string();
+        // Straight into a byte buffer: cheaper than `Display`, which goes through
+        // `fmt::Write` piece by piece. A `Value` always serialises.
+        let text = serde_json::to_string(&value).unwrap_or_default();
         CallToolResult {
             content: vec![Content::text(text)],
             structured_content: Some(value),

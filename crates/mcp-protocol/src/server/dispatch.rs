@@ -82,7 +82,9 @@ impl Server {
         }
         let id = req.id.clone();
         let stateless = is_stateless_request(&req.method, Some(&params), headers.as_ref());
-        let work = async {
+        // Boxed: the serving future is large, and a small task future is cheaper for
+        // the transport to move while spawning it.
+        let work = Box::pin(async {
             if stateless {
                 self.serve_stateless(req, params, sink, headers.as_ref(), cancel.clone())
                     .await
@@ -90,7 +92,7 @@ impl Server {
                 self.serve_legacy(session.clone(), req, params, sink, cancel.clone())
                     .await
             }
-        };
+        });
         let reply = tokio::select! {
             biased;
             () = cancel.cancelled() => None,
