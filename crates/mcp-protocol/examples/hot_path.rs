@@ -19,7 +19,13 @@
 //!   [`mcp_protocol::stdio::serve_stream`] on an in-memory pipe, answered by a trivial
 //!   tool, the client side reduced to writing a prepared line and reading one back;
 //! - `stdio-legacy`: the same after `initialize` (2025-11-25);
-//! - `http`: the same stateless call as an HTTP/1.1 POST over loopback keep-alive.
+//! - `http`: the same stateless call as an HTTP/1.1 POST over loopback keep-alive;
+//! - `lines`: prints `N` stateless `tools/call` lines (ids 1…N) for `serve`;
+//! - `serve`: [`mcp_protocol::stdio::serve_stdio`] on the real stdin/stdout with a
+//!   multi-thread runtime, as the `pxcloud-mcp` binary runs it:
+//!   `hot_path lines 2000 > calls.jsonl; valgrind --tool=callgrind hot_path serve < calls.jsonl > /dev/null`.
+//! - `drive`: runs `serve` as a child process and sends it `N` calls one at a time over
+//!   pipes, then prints the child's CPU time per call (from `/proc`, Linux only).
 
 use std::sync::Arc;
 
@@ -184,10 +190,92 @@ async fn http(n: u64) -> usize {
     total
 }
 
+/// A stateless call with this id, as one line.
+fn call_line(id: u64) -> String {
+    let mut line = STATELESS_CALL.replacen("\"id\":7", &format!("\"id\":{id}"), 1);
+    line.push('\n');
+    line
+}
+
+/// The CPU time (user + system) a process has used so far, in clock ticks.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name (which is in parentheses): utime is the 12th, stime the 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    field(11) + field(12)
+}
+
+fn drive(n: u64) -> usize {
+    use std::io::{BufRead, Write};
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let mut child = std::process::Command::new(exe)
+        .arg("serve")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    let pid = child.id();
+    let mut input = child.stdin.take().unwrap_or_else(|| unreachable!());
+    let mut output = std::io::BufReader::new(child.stdout.take().unwrap_or_else(|| unreachable!()));
+    let mut line = String::new();
+    // Warm up, then measure.
+    for id in 0..100 {
+        input
+            .write_all(call_line(id).as_bytes())
+            .unwrap_or_default();
+        line.clear();
+        output.read_line(&mut line).unwrap_or_default();
+    }
+    let before = cpu_ticks(pid);
+    let start = std::time::Instant::now();
+    let mut total = 0;
+    for id in 0..n {
+        input
+            .write_all(call_line(id).as_bytes())
+            .unwrap_or_default();
+        line.clear();
+        total += output.read_line(&mut line).unwrap_or_default();
+    }
+    let elapsed = start.elapsed();
+    let ticks = cpu_ticks(pid) - before;
+    drop(input);
+    let _ = child.wait();
+    // Clock ticks are 10 ms on Linux.
+    let per_call_us = ticks as f64 * 10_000.0 / n as f64;
+    eprintln!(
+        "server CPU {per_call_us:.1} µs/call, round trip {:.1} µs/call",
+        elapsed.as_secs_f64() * 1e6 / n as f64
+    );
+    total
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_default();
     let n: u64 = args.next().and_then(|s| s.parse().ok()).unwrap_or(10_000);
+    if mode == "lines" {
+        for id in 1..=n {
+            print!("{}", call_line(id));
+        }
+        return;
+    }
+    if mode == "serve" {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .unwrap_or_else(|e| panic!("runtime: {e}"));
+        if let Err(e) = rt.block_on(mcp_protocol::stdio::serve_stdio(server())) {
+            eprintln!("serve: {e}");
+        }
+        return;
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -203,9 +291,10 @@ fn main() {
         "stdio" => rt.block_on(stdio(n, false)),
         "stdio-legacy" => rt.block_on(stdio(n, true)),
         "http" => rt.block_on(http(n)),
+        "drive" => drive(n),
         _ => {
             eprintln!(
-                "usage: hot_path request|response|result|stdio|stdio-legacy|http [iterations]"
+                "usage: hot_path request|response|result|stdio|stdio-legacy|http|lines|serve|drive [iterations]"
             );
             std::process::exit(2);
         }

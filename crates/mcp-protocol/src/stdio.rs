@@ -18,13 +18,48 @@ use crate::version::ProtocolVersion;
 
 /// Serves on this process's stdin/stdout until stdin ends, SIGINT or SIGTERM.
 pub async fn serve_stdio(server: Server) -> Result<(), TransportError> {
-    serve_stream(
-        server,
-        stdin_reader(),
-        tokio::io::stdout(),
-        shutdown_signal(),
-    )
-    .await
+    let (tx, rx) = mpsc::unbounded_channel::<Vec<u8>>();
+    let written = stdout_writer(rx)?;
+    serve_with(server, stdin_reader(), tx, written, shutdown_signal()).await
+}
+
+/// Stdout written on a plain thread. Tokio's `Stdout` hands every write and every flush
+/// to its blocking pool, two thread hand-offs per message; here one wake-up of the
+/// waiting thread carries every message ready by then. Resolves when the thread has
+/// written everything sent before the channel closed.
+fn stdout_writer(
+    mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
+) -> Result<impl Future<Output = Result<(), TransportError>> + Send + 'static, TransportError> {
+    let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+    std::thread::Builder::new()
+        .name("mcp-stdout".into())
+        .spawn(move || {
+            use std::io::Write;
+            let stdout = std::io::stdout();
+            let mut buf = Vec::new();
+            let mut result = Ok(());
+            while let Some(first) = rx.blocking_recv() {
+                gather(&mut buf, &first, &mut rx);
+                let mut out = stdout.lock();
+                if let Err(e) = out.write_all(&buf).and_then(|()| out.flush()) {
+                    result = Err(write_error(e));
+                    break;
+                }
+            }
+            let _ = done_tx.send(result);
+        })
+        .map_err(|source| TransportError::Io {
+            context: "starting the stdout writer thread".into(),
+            source,
+        })?;
+    Ok(async move { done_rx.await.unwrap_or(Ok(())) })
+}
+
+fn write_error(source: std::io::Error) -> TransportError {
+    TransportError::Io {
+        context: "writing to the output stream".into(),
+        source,
+    }
 }
 
 /// Stdin read on a plain thread rather than Tokio's blocking pool: a read blocked on a
@@ -100,10 +135,27 @@ where
     W: AsyncWrite + Unpin + Send + 'static,
     S: Future<Output = ()> + Send,
 {
-    let session = Arc::new(Session::new("stdio".into()));
     let (tx, rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    session.set_standalone(Some(tx.clone()));
     let writer_task = tokio::spawn(write_loop(writer, rx));
+    let written = async move { writer_task.await.unwrap_or(Ok(())) };
+    serve_with(server, reader, tx, written, shutdown).await
+}
+
+/// The serving loop; every outgoing message goes to `tx`, and `written` resolves once
+/// the writer has written all of them (after `tx` and its clones are gone).
+async fn serve_with<R, S>(
+    server: Server,
+    reader: R,
+    tx: Sink,
+    written: impl Future<Output = Result<(), TransportError>>,
+    shutdown: S,
+) -> Result<(), TransportError>
+where
+    R: AsyncRead + Unpin + Send + 'static,
+    S: Future<Output = ()> + Send,
+{
+    let session = Arc::new(Session::new("stdio".into()));
+    session.set_standalone(Some(tx.clone()));
     let events_task = tokio::spawn(forward_events(
         server.clone(),
         Arc::clone(&session),
@@ -189,10 +241,7 @@ where
     events_task.abort();
     session.set_standalone(None);
     drop(tx);
-    match writer_task.await {
-        Ok(r) => r,
-        Err(_) => Ok(()),
-    }
+    written.await
 }
 
 fn send_error(tx: &Sink, error: ErrorObject) {
@@ -270,29 +319,31 @@ async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: W,
     mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
 ) -> Result<(), TransportError> {
-    let io = |source| TransportError::Io {
-        context: "writing to the output stream".into(),
-        source,
-    };
     let mut buf = Vec::new();
     while let Some(first) = rx.recv().await {
-        buf.clear();
-        buf.extend_from_slice(&first);
-        buf.push(b'\n');
-        while buf.len() < WRITE_BATCH_BYTES
-            && let Ok(more) = rx.try_recv()
-        {
-            buf.extend_from_slice(&more);
-            buf.push(b'\n');
-        }
-        writer.write_all(&buf).await.map_err(io)?;
-        writer.flush().await.map_err(io)?;
-        if buf.capacity() > 4 * WRITE_BATCH_BYTES {
-            buf = Vec::new();
-        }
+        gather(&mut buf, &first, &mut rx);
+        writer.write_all(&buf).await.map_err(write_error)?;
+        writer.flush().await.map_err(write_error)?;
     }
-    writer.shutdown().await.map_err(io)?;
+    writer.shutdown().await.map_err(write_error)?;
     Ok(())
+}
+
+/// Fills `buf` with `first` and the messages already waiting, one per line, up to about
+/// [`WRITE_BATCH_BYTES`].
+fn gather(buf: &mut Vec<u8>, first: &[u8], rx: &mut mpsc::UnboundedReceiver<Vec<u8>>) {
+    if buf.capacity() > 4 * WRITE_BATCH_BYTES {
+        *buf = Vec::new();
+    }
+    buf.clear();
+    buf.extend_from_slice(first);
+    buf.push(b'\n');
+    while buf.len() < WRITE_BATCH_BYTES
+        && let Ok(more) = rx.try_recv()
+    {
+        buf.extend_from_slice(&more);
+        buf.push(b'\n');
+    }
 }
 
 /// Above this many bytes the writer stops gathering waiting messages and writes.

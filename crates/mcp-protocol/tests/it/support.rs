@@ -49,9 +49,9 @@ impl ToolProvider for TestTools {
             "fail",
             "structured",
         ]
-            .iter()
-            .map(|n| Tool::new(*n, format!("test tool {n}")))
-            .collect();
+        .iter()
+        .map(|n| Tool::new(*n, format!("test tool {n}")))
+        .collect();
         tools.extend(self.extra.iter().map(|n| Tool::new(n.clone(), "extra")));
         tools.push(Tool::new("headed", "mirrors region into Mcp-Param-Region").with_input_schema(json!({
             "type": "object",
