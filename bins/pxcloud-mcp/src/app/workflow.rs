@@ -625,7 +625,12 @@ fn task_path(app: &App, task_id: &str) -> String {
 }
 
 fn last_log_line(task: &Value) -> Option<String> {
-    let line = task.get("log")?.as_array()?.last()?;
+    log_line_text(task.get("log")?.as_array()?.last()?)
+}
+
+/// The text of one task log line: a string, or an object's `t` (PXCloud's and Proxmox's
+/// `{n, t}`), `text` or `line`.
+fn log_line_text(line: &Value) -> Option<String> {
     Some(match line {
         Value::String(s) => s.clone(),
         other => other
@@ -692,14 +697,10 @@ fn finished(
     let mut text = summary.clone();
     if !ok {
         text.push_str("\nLog tail:");
+        // The model reads the lines themselves; `data.log` keeps them as PXCloud sent them.
         for line in &tail {
             text.push('\n');
-            text.push_str(
-                &line
-                    .as_str()
-                    .map(str::to_owned)
-                    .unwrap_or_else(|| line.to_string()),
-            );
+            text.push_str(&log_line_text(line).unwrap_or_else(|| line.to_string()));
         }
     }
     ToolOutput {
