@@ -97,7 +97,7 @@ fn safety_guide(ctx: &PromptContext, safety: &SafetyFacts) -> String {
     let _ = writeln!(
         md,
         "- DELETE tools: {}",
-        if ctx.allow_delete {
+        if ctx.allow_delete && !ctx.read_only {
             "exposed (guarded)"
         } else {
             "hidden"

@@ -224,10 +224,11 @@ pub fn context_block(ctx: &PromptContext) -> String {
     let _ = writeln!(block, "API endpoint: {}", ctx.endpoint);
     let _ = writeln!(block, "Discovered tools: {}", ctx.tool_count);
     let _ = writeln!(block, "Active tags: {tags}");
+    // Read-only hides DELETE operations whatever PXCLOUD_ALLOW_DELETE says.
     let _ = writeln!(
         block,
         "DELETE tools: {}",
-        if ctx.allow_delete {
+        if ctx.allow_delete && !ctx.read_only {
             "enabled"
         } else {
             "disabled"

@@ -33,6 +33,18 @@ pxcloud://guides/safety.",
     )
 }
 
+/// What the prompts and guides say about `app`: read-only also when the `read_only` profile
+/// (not only `PXCLOUD_READ_ONLY`) limits the tools to reads, as the policy applies it.
+fn prompt_context(app: &App) -> prompts::PromptContext {
+    let mut ctx = app.prompt_context();
+    ctx.read_only |= app
+        .config()
+        .policy
+        .profile
+        .is_some_and(policy::Profile::is_read_only);
+    ctx
+}
+
 /// The adapter from `mcp-protocol` to [`App`].
 #[derive(Debug, Clone)]
 struct Mcp {
@@ -176,7 +188,7 @@ impl PromptProvider for Mcp {
             }
         };
         let text = prompt
-            .render(&self.app.prompt_context(), value)
+            .render(&prompt_context(&self.app), value)
             .map_err(HandlerError::InvalidParams)?;
         Ok(GetPromptResult {
             description: Some(prompt.description.to_owned()),
@@ -205,7 +217,7 @@ impl ResourceProvider for Mcp {
         uri: &str,
         _ctx: &RequestContext,
     ) -> Result<ReadResourceResult, HandlerError> {
-        let text = guides::render(uri, &self.app.prompt_context(), &self.app.safety_facts())
+        let text = guides::render(uri, &prompt_context(&self.app), &self.app.safety_facts())
             .ok_or_else(|| HandlerError::NotFound {
                 kind: "resource",
                 name: uri.to_owned(),
@@ -226,7 +238,7 @@ impl CompletionProvider for Mcp {
         let values = match &request.reference {
             CompletionReference::Prompt { name } => match prompts::find(name) {
                 Some(p) if p.arg.name == request.argument => {
-                    p.complete(&self.app.prompt_context(), &request.value, &[])
+                    p.complete(&prompt_context(&self.app), &request.value, &[])
                 }
                 Some(_) => Vec::new(),
                 None => {
