@@ -39,10 +39,13 @@ fn fail(name: &'static str, detail: impl Into<String>, fix: impl Into<String>) -
     }
 }
 
-/// Runs every check it can; stops at the first step the later ones depend on.
+/// Runs every check it can; stops at the first step the later ones depend on (no connection:
+/// nothing else; an unusable document: the login is still checked).
 pub async fn run(config: &Config) -> Vec<Step> {
     let mut steps = Vec::new();
+    let plain_http = config.url.starts_with("http://");
     let tls = match &config.tls {
+        _ if plain_http => "plain http://, no TLS".to_owned(),
         TlsSetting::Verify => "certificate verified against the system's trusted roots".to_owned(),
         TlsSetting::CaFile(p) => format!("certificate verified against {}", p.display()),
         TlsSetting::Fingerprint(_) => "certificate pinned by SHA-256 fingerprint".to_owned(),
@@ -57,13 +60,7 @@ pub async fn run(config: &Config) -> Vec<Step> {
         "configuration",
         format!("{}; {tls}; {auth}", config.url),
     ));
-    if config.tls == TlsSetting::Insecure {
-        steps.push(fail(
-            "tls settings",
-            "verification is off: anyone on the path can impersonate PXCloud and read the password",
-            "pin the certificate instead: PXCLOUD_TLS_FINGERPRINT=<the fingerprint printed below>",
-        ));
-    }
+    let insecure = config.tls == TlsSetting::Insecure && !plain_http;
     let client = match startup::client_config(config)
         .and_then(|cc| Client::new(cc).map_err(anyhow::Error::from))
     {
@@ -78,21 +75,44 @@ pub async fn run(config: &Config) -> Vec<Step> {
         }
     };
     for w in client.warnings() {
+        // Verification being off gets its own step below, with the fingerprint to pin.
+        if insecure && w.contains("PXCLOUD_TLS_VERIFY=false") {
+            continue;
+        }
         steps.push(fail("warning", w.clone(), "see docs/security.md"));
     }
     let spec = match client.fetch_spec().await {
         Ok(spec) => {
+            let how = if plain_http {
+                "over plain http:// (no TLS)"
+            } else if insecure {
+                "without its certificate being verified"
+            } else {
+                "over a trusted connection"
+            };
             steps.push(pass(
                 "reachability and TLS",
-                format!("{} answered over a trusted connection", config.url),
+                format!("{} answered {how}", config.url),
             ));
-            spec
+            Some(spec)
+        }
+        Err(e) if e.kind() == ErrorKind::Status => {
+            // PXCloud (or something at its address) answered: the connection and TLS work.
+            steps.push(pass(
+                "reachability and TLS",
+                format!("{} answered HTTP {}", config.url, e.status().unwrap_or(0)),
+            ));
+            steps.push(spec_failure(&e, config));
+            None
         }
         Err(e) => {
             steps.push(connection_failure(&e, config));
             return steps;
         }
     };
+    if insecure {
+        steps.push(insecure_tls(config).await);
+    }
     match client.login().await {
         Ok(()) => steps.push(pass("login", format!("logged in with {auth}"))),
         Err(e) => steps.push(fail(
@@ -104,6 +124,9 @@ pub async fn run(config: &Config) -> Vec<Step> {
             },
         )),
     }
+    let Some(spec) = spec else {
+        return steps;
+    };
     match startup::ingest(&spec, &config.tool_prefix) {
         Ok(catalog) => {
             let listing = crate::app::offline_listing(config, catalog);
@@ -147,7 +170,17 @@ fn connection_failure(e: &pxcloud_client::Error, config: &Config) -> Step {
             };
             fail("reachability and TLS", e.to_string(), fix)
         }
-        ErrorKind::Timeout | ErrorKind::Transport => fail(
+        ErrorKind::Timeout => fail(
+            "reachability and TLS",
+            e.to_string(),
+            format!(
+                "check that PXCloud runs and {} is reachable from here (firewall, port, host name); \
+                 if PXCloud is merely slow, raise PXCLOUD_TIMEOUT_SECS (now {})",
+                config.url,
+                config.timeout.as_secs()
+            ),
+        ),
+        ErrorKind::Transport => fail(
             "reachability and TLS",
             e.to_string(),
             format!(
@@ -161,6 +194,58 @@ fn connection_failure(e: &pxcloud_client::Error, config: &Config) -> Step {
             "check that PXCLOUD_URL is PXCloud's base URL (it must serve /api-docs/openapi.json)",
         ),
     }
+}
+
+/// PXCloud answered the document request with an error status.
+fn spec_failure(e: &pxcloud_client::Error, config: &Config) -> Step {
+    let fix = match e.status() {
+        Some(status @ (502..=504)) => format!(
+            "the gateway in front of PXCloud answered {status}: PXCloud is down, starting or \
+             overloaded; check its health and run check again (PXCLOUD_URL {} is answered, \
+             so keep it unless it points at the wrong service)",
+            config.url
+        ),
+        Some(status) if status >= 500 => format!(
+            "PXCloud is reachable but failing (HTTP {status}): check its health and logs and run \
+             check again; if PXCLOUD_URL ({}) points at a proxy or another service, correct it",
+            config.url
+        ),
+        Some(401 | 403) => {
+            "PXCloud protects its OpenAPI document: check PXCLOUD_USER and PXCLOUD_PASS (or \
+             PXCLOUD_TOKEN), which must be allowed to read it"
+                .to_owned()
+        }
+        _ => "check that PXCLOUD_URL is PXCloud's base URL (it must serve /api-docs/openapi.json)"
+            .to_owned(),
+    };
+    fail("OpenAPI document", e.to_string(), fix)
+}
+
+/// `PXCLOUD_TLS_VERIFY=false` against an https:// PXCloud: always a failed step, whose fix
+/// names the certificate PXCloud presents right now, so that pinning it is one paste away.
+async fn insecure_tls(config: &Config) -> Step {
+    const DETAIL: &str = "verification is off (PXCLOUD_TLS_VERIFY=false): anyone on the network \
+                          path can impersonate PXCloud and read the credentials";
+    let fix = match presented_fingerprint(config).await {
+        Some(fp) => format!(
+            "pin the certificate PXCloud presents now, after comparing it with the one PXCloud \
+             itself shows: PXCLOUD_TLS_FINGERPRINT={fp}, and drop PXCLOUD_TLS_VERIFY=false"
+        ),
+        None => "pin PXCloud's certificate with PXCLOUD_TLS_FINGERPRINT or trust its CA with \
+                 PXCLOUD_CA_FILE, and drop PXCLOUD_TLS_VERIFY=false"
+            .to_owned(),
+    };
+    fail("tls settings", DETAIL, fix)
+}
+
+/// The SHA-256 fingerprint of the certificate PXCloud presents: a client pinned to a
+/// fingerprint no certificate has is refused, and the refusal names the real one.
+async fn presented_fingerprint(config: &Config) -> Option<String> {
+    let mut probe = config.clone();
+    probe.tls = TlsSetting::Fingerprint("00".repeat(32));
+    let client = Client::new(startup::client_config(&probe).ok()?).ok()?;
+    let error = client.fetch_spec().await.err()?;
+    error.fingerprint().map(str::to_owned)
 }
 
 /// Renders the steps for a terminal.
