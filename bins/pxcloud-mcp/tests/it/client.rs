@@ -574,3 +574,73 @@ impl HttpClient {
         resp
     }
 }
+
+/// Waits until the stderr collector saw the end of the stream (it holds the only other
+/// reference to the log until then); gives up after [`PATIENCE`].
+fn stderr_complete(log: &Arc<Mutex<String>>) -> String {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    while Arc::strong_count(log) > 1 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    log.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone()
+}
+
+/// What a stdio server left behind once its stdin was closed.
+pub(crate) struct Finished {
+    pub(crate) status: std::process::ExitStatus,
+    /// The stdout lines not read by the test yet.
+    pub(crate) stdout: Vec<String>,
+    /// The whole of stderr.
+    pub(crate) stderr: String,
+}
+
+impl StdioClient {
+    /// Closes stdin (the client goes away), waits for the server to exit and returns its
+    /// status, the unread stdout lines and the complete stderr.
+    pub(crate) fn finish(self) -> Finished {
+        let StdioClient {
+            mut child,
+            stdin,
+            lines,
+            stderr,
+            ..
+        } = self;
+        drop(stdin);
+        let deadline = std::time::Instant::now() + PATIENCE;
+        let status = loop {
+            if let Some(status) = child.0.try_wait().expect("try_wait") {
+                break status;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the server did not exit within {PATIENCE:?} of stdin closing; stderr:\n{}",
+                stderr_complete(&stderr)
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let mut stdout = Vec::new();
+        while let Ok(line) = lines.recv_timeout(PATIENCE) {
+            stdout.push(line);
+        }
+        Finished {
+            status,
+            stdout,
+            stderr: stderr_complete(&stderr),
+        }
+    }
+}
+
+impl HttpServer {
+    /// Stops the server and returns everything it wrote to stderr.
+    pub(crate) fn finish(self) -> String {
+        let HttpServer {
+            stderr,
+            _child: child,
+            ..
+        } = self;
+        drop(child);
+        stderr_complete(&stderr)
+    }
+}
