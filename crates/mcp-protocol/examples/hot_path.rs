@@ -25,7 +25,9 @@
 //!   multi-thread runtime, as the `pxcloud-mcp` binary runs it:
 //!   `hot_path lines 2000 > calls.jsonl; valgrind --tool=callgrind hot_path serve < calls.jsonl > /dev/null`.
 //! - `drive`: runs `serve` as a child process and sends it `N` calls one at a time over
-//!   pipes, then prints the child's CPU time per call (from `/proc`, Linux only).
+//!   pipes, then prints the child's CPU time per call (from `/proc`, Linux only);
+//! - `http-drive`: the same over HTTP against a child serving on a loopback port with a
+//!   multi-thread runtime (`http-serve`).
 
 use std::sync::Arc;
 
@@ -148,6 +150,14 @@ async fn http(n: u64) -> usize {
     let task = tokio::spawn(http.serve(async move {
         let _ = stopped.await;
     }));
+    let total = http_calls(addr, n).await;
+    let _ = stop.send(());
+    let _ = task.await;
+    total
+}
+
+/// Sends `n` stateless calls one after the other on one keep-alive connection.
+async fn http_calls(addr: std::net::SocketAddr, n: u64) -> usize {
     let mut stream = tokio::net::TcpStream::connect(addr)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
@@ -184,9 +194,67 @@ async fn http(n: u64) -> usize {
         }
         total += have;
     }
-    let _ = stop.send(());
-    drop(stream);
-    let _ = task.await;
+    total
+}
+
+/// `http-serve`: serves HTTP on a free loopback port (printed on stdout) with a
+/// multi-thread runtime until stdin closes.
+fn http_serve() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    rt.block_on(async {
+        let http = HttpServer::bind(
+            server(),
+            HttpConfig {
+                bind: "127.0.0.1:0".parse().unwrap_or_else(|_| unreachable!()),
+                ..HttpConfig::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("bind: {e}"));
+        println!("{}", http.local_addr().unwrap_or_else(|e| panic!("{e}")));
+        let stdin_closed = async {
+            let mut sink = Vec::new();
+            let _ = tokio::io::stdin().read_to_end(&mut sink).await;
+        };
+        let _ = http.serve(stdin_closed).await;
+    });
+}
+
+/// `http-drive`: runs `http-serve` as a child process and reports its CPU time per call.
+fn http_drive(n: u64) -> usize {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().unwrap_or_else(|e| panic!("{e}"));
+    let mut child = std::process::Command::new(exe)
+        .arg("http-serve")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn: {e}"));
+    let pid = child.id();
+    let mut out = std::io::BufReader::new(child.stdout.take().unwrap_or_else(|| unreachable!()));
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap_or_default();
+    let addr: std::net::SocketAddr = line.trim().parse().unwrap_or_else(|e| panic!("{line}: {e}"));
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| panic!("runtime: {e}"));
+    rt.block_on(http_calls(addr, 100));
+    let before = cpu_ticks(pid);
+    let start = std::time::Instant::now();
+    let total = rt.block_on(http_calls(addr, n));
+    let elapsed = start.elapsed();
+    let ticks = cpu_ticks(pid) - before;
+    drop(child.stdin.take());
+    let _ = child.wait();
+    eprintln!(
+        "server CPU {:.1} µs/call, round trip {:.1} µs/call",
+        ticks as f64 * 10_000.0 / n as f64,
+        elapsed.as_secs_f64() * 1e6 / n as f64
+    );
     total
 }
 
@@ -266,6 +334,10 @@ fn main() {
         }
         return;
     }
+    if mode == "http-serve" {
+        http_serve();
+        return;
+    }
     if mode == "serve" {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .enable_all()
@@ -292,9 +364,10 @@ fn main() {
         "stdio-legacy" => rt.block_on(stdio(n, true)),
         "http" => rt.block_on(http(n)),
         "drive" => drive(n),
+        "http-drive" => http_drive(n),
         _ => {
             eprintln!(
-                "usage: hot_path request|response|result|stdio|stdio-legacy|http|lines|serve|drive [iterations]"
+                "usage: hot_path request|response|result|stdio|stdio-legacy|http|lines|serve|drive|http-drive [iterations]"
             );
             std::process::exit(2);
         }

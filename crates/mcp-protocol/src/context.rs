@@ -340,23 +340,25 @@ impl RequestContext {
             ));
         };
         let (id, rx) = session.start_outgoing();
-        let msg = Message::Request(Request {
+        // Forgotten on drop, however the wait ends (the future may be dropped to cancel).
+        let _waiting = Outgoing {
+            session,
             id: id.clone(),
+        };
+        let msg = Message::Request(Request {
+            id,
             method: req.method.clone(),
             params: Some(req.params),
         });
         if self.parts.sink.send(msg.encode()).is_err() {
-            session.abandon_outgoing(&id);
             return Err(HandlerError::Cancelled);
         }
         let outcome = tokio::select! {
             r = rx => r,
             () = tokio::time::sleep(self.parts.ask_timeout) => {
-                session.abandon_outgoing(&id);
                 return Err(HandlerError::Timeout(format!("client did not answer {}", req.method)));
             }
             () = self.parts.cancel.cancelled() => {
-                session.abandon_outgoing(&id);
                 return Err(HandlerError::Cancelled);
             }
         };
@@ -378,6 +380,18 @@ impl RequestContext {
 
     pub(crate) fn answers(&self) -> &Map<String, Value> {
         &self.parts.answers
+    }
+}
+
+/// A server-to-client request awaiting its answer; dropping it forgets the request.
+struct Outgoing<'a> {
+    session: &'a Session,
+    id: RequestId,
+}
+
+impl Drop for Outgoing<'_> {
+    fn drop(&mut self) {
+        self.session.abandon_outgoing(&self.id);
     }
 }
 

@@ -1,5 +1,7 @@
 //! One HTTP request: guards, then POST / GET / DELETE handling.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -258,20 +260,21 @@ async fn request(
     // Without SSE there is nowhere to put notifications or server-to-client requests:
     // closing the channel drops the former and makes the latter fail at once.
     let rx = sse_ok.then_some(rx);
-    let (done_tx, mut done_rx) = oneshot::channel::<Option<Reply>>();
     let token = state.root.child_token();
     let server = state.server.clone();
     let task_token = token.clone();
     let task_headers = if stateless { Some(headers) } else { None };
-    tokio::spawn(async move {
-        let reply = server
+    // Polled here rather than spawned: most requests finish without streaming, and then
+    // the answer needs no task, channel or hand-off. Only a request that starts to
+    // stream moves on to a task of its own. Dropping it (the client went away) cancels it.
+    let mut work: Pin<Box<dyn Future<Output = Option<Reply>> + Send>> = Box::pin(async move {
+        server
             .handle_request(session, rpc, tx, task_headers, task_token)
-            .await;
-        let _ = done_tx.send(reply);
+            .await
     });
     let guard = token.drop_guard();
     let Some(mut rx) = rx else {
-        let mut resp = reply_response((&mut done_rx).await.ok().flatten());
+        let mut resp = reply_response(work.await);
         drop(guard);
         add_session_header(&mut resp, new_session.as_deref());
         return resp;
@@ -279,20 +282,36 @@ async fn request(
     let first = tokio::select! {
         biased;
         m = rx.recv() => m,
-        r = &mut done_rx => {
+        r = &mut work => match rx.try_recv() {
             // Finished without streaming anything.
-            let mut resp = reply_response(r.ok().flatten());
-            drop(guard);
-            add_session_header(&mut resp, new_session.as_deref());
-            return resp;
-        }
+            Err(_) => {
+                let mut resp = reply_response(r);
+                drop(guard);
+                add_session_header(&mut resp, new_session.as_deref());
+                return resp;
+            }
+            // Finished, but sent messages on the way: they go first, on a stream.
+            Ok(first) => {
+                let (done_tx, done_rx) = oneshot::channel();
+                let _ = done_tx.send(r);
+                let mut resp = sse::stream(Some(first), rx, Some(done_rx), guard);
+                add_session_header(&mut resp, new_session.as_deref());
+                return resp;
+            }
+        },
     };
     let mut resp = match first {
-        Some(first) => sse::stream(Some(first), rx, Some(done_rx), guard),
+        Some(first) => {
+            let (done_tx, done_rx) = oneshot::channel();
+            tokio::spawn(async move {
+                let _ = done_tx.send(work.await);
+            });
+            sse::stream(Some(first), rx, Some(done_rx), guard)
+        }
         None => {
-            let r = done_rx.await;
+            let r = work.await;
             drop(guard);
-            reply_response(r.ok().flatten())
+            reply_response(r)
         }
     };
     add_session_header(&mut resp, new_session.as_deref());

@@ -77,10 +77,10 @@ impl Server {
                 ));
             }
         };
-        if let Some(s) = &session {
-            s.register_inflight(req.id.clone(), cancel.clone());
-        }
-        let id = req.id.clone();
+        // Unregistered on drop: a transport may drop this future to cancel it.
+        let _inflight = session
+            .as_ref()
+            .map(|s| Inflight::register(Arc::clone(s), req.id.clone(), &cancel));
         let stateless = is_stateless_request(&req.method, Some(&params), headers.as_ref());
         // Boxed: the serving future is large, and a small task future is cheaper for
         // the transport to move while spawning it.
@@ -93,15 +93,11 @@ impl Server {
                     .await
             }
         });
-        let reply = tokio::select! {
+        tokio::select! {
             biased;
             () = cancel.cancelled() => None,
             r = work => Some(r),
-        };
-        if let Some(s) = &session {
-            s.finish_inflight(&id);
         }
-        reply
     }
 
     /// Handles a client notification (initialized, cancelled, roots changed, ...).
@@ -137,6 +133,26 @@ impl Server {
         if !delivered {
             tracing::debug!("response to an unknown server request ignored");
         }
+    }
+}
+
+/// A request registered as in flight on its session (so the client can cancel it) until
+/// this is dropped, however the request ends.
+struct Inflight {
+    session: Arc<Session>,
+    id: RequestId,
+}
+
+impl Inflight {
+    fn register(session: Arc<Session>, id: RequestId, cancel: &CancellationToken) -> Self {
+        session.register_inflight(id.clone(), cancel.clone());
+        Inflight { session, id }
+    }
+}
+
+impl Drop for Inflight {
+    fn drop(&mut self) {
+        self.session.finish_inflight(&self.id);
     }
 }
 

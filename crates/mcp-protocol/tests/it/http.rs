@@ -704,3 +704,47 @@ async fn closing_the_connection_cancels_a_stateless_request() {
             .load(std::sync::atomic::Ordering::SeqCst)
     );
 }
+
+#[tokio::test]
+async fn a_legacy_call_cancelled_by_a_closed_connection_leaves_nothing_in_flight() {
+    let (s, probe) = server();
+    let config = HttpConfig {
+        max_sessions: 1,
+        session_idle_timeout: Duration::ZERO,
+        ..HttpConfig::default()
+    };
+    let run = start(s, config).await;
+    let session = initialize(run.addr).await;
+    let body = rpc(2, "tools/call", json!({"name": "slow", "arguments": {}}));
+    let head = format!(
+        "POST /mcp HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nMcp-Session-Id: {session}\r\nMCP-Protocol-Version: 2025-11-25\r\nContent-Length: {}\r\n\r\n{body}",
+        run.addr,
+        body.len()
+    );
+    let mut stream = TcpStream::connect(run.addr).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::timeout(Duration::from_secs(5), probe.slow_started.notified())
+        .await
+        .unwrap();
+    let init = rpc(
+        3,
+        "initialize",
+        json!({"protocolVersion": "2025-11-25", "capabilities": {}}),
+    );
+    assert_eq!(
+        send(run.addr, "POST", &[JSON, ACCEPT], &init).await.status,
+        503,
+        "the session is busy while its call runs"
+    );
+    drop(stream);
+    for _ in 0..200 {
+        if probe.slow_dropped.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(probe.slow_dropped.load(std::sync::atomic::Ordering::SeqCst));
+    // Nothing left in flight: the idle session makes room for a new one.
+    let second = initialize(run.addr).await;
+    assert_ne!(second, session);
+}
