@@ -339,8 +339,13 @@ fn write_json<T: Serialize + ?Sized>(out: &mut Vec<u8>, value: &T) {
 }
 
 /// A success response as compact JSON, serialising `result` straight from the caller's
-/// type: `{"jsonrpc":"2.0","id":…,"result":…}`, as [`Message::encode`] writes it.
-pub(crate) fn encode_response<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Vec<u8> {
+/// type: `{"jsonrpc":"2.0","id":…,"result":…}`, as [`Message::encode`] writes it. The
+/// buffer starts at `size_hint` bytes (a guess of the size, to spare regrowing).
+pub(crate) fn encode_response<T: Serialize + ?Sized>(
+    id: &RequestId,
+    result: &T,
+    size_hint: usize,
+) -> Vec<u8> {
     struct Out<'a, T: ?Sized> {
         id: &'a RequestId,
         result: &'a T,
@@ -354,7 +359,7 @@ pub(crate) fn encode_response<T: Serialize + ?Sized>(id: &RequestId, result: &T)
             map.end()
         }
     }
-    let mut out = Vec::with_capacity(ENCODE_CAPACITY);
+    let mut out = Vec::with_capacity(size_hint.clamp(ENCODE_CAPACITY, 1 << 20));
     write_json(&mut out, &Out { id, result });
     out
 }

@@ -34,13 +34,18 @@ pub(crate) struct Reply {
 
 impl Reply {
     pub(crate) fn ok(id: RequestId, result: Value) -> Self {
-        Self::ok_with(&id, &result)
+        Self::ok_with(&id, &result, 0)
     }
 
-    /// A success response serialised straight from `result`.
-    pub(crate) fn ok_with<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Self {
+    /// A success response serialised straight from `result`, into a buffer of about
+    /// `size_hint` bytes.
+    pub(crate) fn ok_with<T: Serialize + ?Sized>(
+        id: &RequestId,
+        result: &T,
+        size_hint: usize,
+    ) -> Self {
         Reply {
-            body: encode_response(id, result),
+            body: encode_response(id, result, size_hint),
             status: 200,
         }
     }

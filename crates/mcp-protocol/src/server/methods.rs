@@ -10,7 +10,7 @@ use super::{Reply, Server};
 use crate::context::RequestContext;
 use crate::error::HandlerError;
 use crate::jsonrpc::{ErrorObject, RequestId};
-use crate::model::{CallToolResult, CompleteRequest, CompletionReference, Tool};
+use crate::model::{CallToolResult, CompleteRequest, CompletionReference, Content, Tool};
 use crate::version::ProtocolVersion;
 
 impl Server {
@@ -347,8 +347,8 @@ impl ResultBody {
     /// The success response carrying this result.
     pub(crate) fn reply(&self, id: &RequestId) -> Reply {
         match self {
-            ResultBody::Value(v) => Reply::ok_with(id, v),
-            ResultBody::Tool(t) => Reply::ok_with(id, t),
+            ResultBody::Value(v) => Reply::ok_with(id, v, 0),
+            ResultBody::Tool(t) => Reply::ok_with(id, t, t.size_hint()),
         }
     }
 }
@@ -361,6 +361,25 @@ pub(crate) struct ToolResultOut {
     structured: bool,
     /// `resultType`, added in the stateless era.
     pub(crate) result_type: Option<&'static str>,
+}
+
+impl ToolResultOut {
+    /// A guess of the encoded size: the text blocks, escaped, and `structuredContent`,
+    /// which is usually the same data as the text.
+    fn size_hint(&self) -> usize {
+        let text: usize = self
+            .result
+            .content
+            .iter()
+            .map(|c| match c {
+                Content::Text { text } => text.len(),
+                Content::Image { data, .. } | Content::Audio { data, .. } => data.len(),
+                _ => 0,
+            })
+            .sum();
+        let factor = if self.structured { 2 } else { 1 };
+        text.saturating_mul(factor).saturating_add(text / 4 + 128)
+    }
 }
 
 impl Serialize for ToolResultOut {
