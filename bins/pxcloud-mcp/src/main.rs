@@ -17,7 +17,10 @@ fn main() -> ExitCode {
         }
     };
     run::init_logging(&config);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread runs everything: a call spends microseconds of CPU between waits on
+    // PXCloud, so a second worker would only add cross-thread wake-ups (and their context
+    // switches) to every call. Tokio's blocking pool still serves file and stdout I/O.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
