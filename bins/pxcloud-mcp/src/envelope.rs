@@ -149,35 +149,28 @@ pub fn success(tool: ToolFacts<'_>, status: u16, body: Value, shape: &Shape<'_>)
         data = project(&data, fields);
     }
     let mut hints = result_hints(tool, &data);
-    let (data, truncated) = fit(data, shape.max_bytes);
+    // The data's JSON text is made once: its length decides the cut, and it is the text
+    // mirror's last line.
+    let (data, truncated, data_text) = fit(data, shape.max_bytes);
     if let Some(t) = &truncated {
         hints.push(truncation_note(t, shape.narrowing_params));
     }
     let summary = summarize(&data, truncated.as_ref());
-    let mut envelope = json!({
-        "ok": true,
-        "tool": tool.name,
-        "method": tool.method,
-        "path": tool.path,
-        "status": status,
-        "summary": summary,
-        "dataType": data_type(&data),
-        "data": data,
-    });
-    if !hints.is_empty() {
-        envelope["hints"] = json!(hints);
-    }
+    let shown = (!data.is_null()).then_some(data_text.as_str());
+    let text = render_text(tool.title, "success", &summary, &hints, shown);
+    let data_type = data_type(&data);
+    let hints = (!hints.is_empty()).then_some(hints);
+    let mut envelope = envelope(tool, true, status, summary, data_type, data, hints);
     if let Some(t) = truncated {
-        envelope["truncated"] = json!({
-            "shownItems": t.shown,
-            "totalItems": t.total,
-            "omittedBytes": t.omitted_bytes,
-        });
+        let mut cut = Map::with_capacity(3);
+        cut.insert("shownItems".into(), t.shown.into());
+        cut.insert("totalItems".into(), t.total.into());
+        cut.insert("omittedBytes".into(), t.omitted_bytes.into());
+        envelope.insert("truncated".into(), Value::Object(cut));
     }
-    let text = render_text(tool.title, "success", &summary, &hints, &envelope["data"]);
     ToolOutput {
         text,
-        structured: envelope,
+        structured: Value::Object(envelope),
         is_error: false,
     }
 }
@@ -201,23 +194,50 @@ pub fn failure(tool: ToolFacts<'_>, failure: &Failure) -> ToolOutput {
     {
         data.insert("certificateFingerprint".into(), Value::String(fp.clone()));
     }
-    let envelope = json!({
-        "ok": false,
-        "tool": tool.name,
-        "method": tool.method,
-        "path": tool.path,
-        "status": failure.status(),
-        "summary": message,
-        "dataType": "object",
-        "data": data,
-        "hints": hints,
-    });
-    let text = render_text(tool.title, "failed", &message, &hints, &Value::Null);
+    let text = render_text(tool.title, "failed", &message, &hints, None);
+    let envelope = envelope(
+        tool,
+        false,
+        failure.status(),
+        message,
+        "object",
+        Value::Object(data),
+        Some(hints),
+    );
     ToolOutput {
         text,
-        structured: envelope,
+        structured: Value::Object(envelope),
         is_error: true,
     }
+}
+
+/// The envelope's members in their documented order. Built member by member rather than
+/// with `json!`, which would copy `data` (the largest part) once more.
+fn envelope(
+    tool: ToolFacts<'_>,
+    ok: bool,
+    status: u16,
+    summary: String,
+    data_type: &str,
+    data: Value,
+    hints: Option<Vec<String>>,
+) -> Map<String, Value> {
+    let mut map = Map::with_capacity(10);
+    map.insert("ok".into(), Value::Bool(ok));
+    map.insert("tool".into(), Value::String(tool.name.to_owned()));
+    map.insert("method".into(), Value::String(tool.method.to_owned()));
+    map.insert("path".into(), Value::String(tool.path.to_owned()));
+    map.insert("status".into(), Value::from(status));
+    map.insert("summary".into(), Value::String(summary));
+    map.insert("dataType".into(), Value::String(data_type.to_owned()));
+    map.insert("data".into(), data);
+    if let Some(hints) = hints {
+        map.insert(
+            "hints".into(),
+            Value::Array(hints.into_iter().map(Value::String).collect()),
+        );
+    }
+    map
 }
 
 fn render_text(
@@ -225,17 +245,29 @@ fn render_text(
     outcome: &str,
     summary: &str,
     hints: &[String],
-    data: &Value,
+    data: Option<&str>,
 ) -> String {
     let title = title.trim_end_matches('.');
-    let mut text = format!("{title}: {outcome}\n{summary}");
-    if !hints.is_empty() {
+    let hints_len: usize = hints.iter().map(|h| h.len() + 3).sum();
+    let mut text = String::with_capacity(
+        title.len() + outcome.len() + summary.len() + hints_len + data.map_or(0, str::len) + 16,
+    );
+    text.push_str(title);
+    text.push_str(": ");
+    text.push_str(outcome);
+    text.push('\n');
+    text.push_str(summary);
+    if let Some((first, rest)) = hints.split_first() {
         text.push_str("\nHints: ");
-        text.push_str(&hints.join(" | "));
+        text.push_str(first);
+        for hint in rest {
+            text.push_str(" | ");
+            text.push_str(hint);
+        }
     }
-    if !data.is_null() {
+    if let Some(data) = data {
         text.push('\n');
-        text.push_str(&data.to_string());
+        text.push_str(data);
     }
     text
 }
@@ -509,18 +541,20 @@ fn truncation_note(t: &Truncation, narrowing: &[String]) -> String {
 }
 
 /// Cuts `data` so its JSON fits in `max_bytes`: whole array items, or a string at a char
-/// boundary. Objects are cut in their largest array member. Returns what was cut.
-fn fit(data: Value, max_bytes: usize) -> (Value, Option<Truncation>) {
-    let size = json_len(&data);
+/// boundary. Objects are cut in their largest array member. Returns what was cut, and the
+/// compact JSON text of what is kept.
+fn fit(data: Value, max_bytes: usize) -> (Value, Option<Truncation>, String) {
+    let text = data.to_string();
+    let size = text.len();
     if max_bytes == 0 || size <= max_bytes {
-        return (data, None);
+        return (data, None, text);
     }
-    match data {
+    let (data, truncated) = match data {
         Value::Array(items) => {
             let (kept, t) = fit_items(items, max_bytes, size);
             (Value::Array(kept), Some(t))
         }
-        Value::Object(mut map) => {
+        Value::Object(mut map) => 'object: {
             // Cut the largest array inside the object, keeping every other field intact.
             let largest = map
                 .iter()
@@ -535,11 +569,10 @@ fn fit(data: Value, max_bytes: usize) -> (Value, Option<Truncation>) {
                     let own = size - rest;
                     let (kept, t) = fit_items(items, max_bytes - rest, own);
                     map.insert(key, Value::Array(kept));
-                    return (Value::Object(map), Some(t));
+                    break 'object (Value::Object(map), Some(t));
                 }
             }
             // No array to cut: fall back to the JSON text cut at a character boundary.
-            let text = Value::Object(map).to_string();
             let cut = cut_str(&text, max_bytes);
             let omitted = text.len() - cut.len();
             (
@@ -564,7 +597,9 @@ fn fit(data: Value, max_bytes: usize) -> (Value, Option<Truncation>) {
             )
         }
         other => (other, None),
-    }
+    };
+    let text = data.to_string();
+    (data, truncated, text)
 }
 
 fn fit_items(items: Vec<Value>, budget: usize, total_size: usize) -> (Vec<Value>, Truncation) {

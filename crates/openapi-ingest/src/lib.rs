@@ -71,6 +71,7 @@ mod model;
 mod names;
 mod operation;
 mod options;
+mod quick;
 mod refs;
 mod request;
 mod schema;

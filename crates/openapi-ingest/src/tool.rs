@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::error::{ArgError, ArgIssue};
 use crate::model::{BodyKind, Method};
 use crate::request::{Binding, HttpRequest};
-use crate::validate;
+use crate::{quick, validate};
 
 /// The member that carries a non-object response in a wrapped output schema.
 pub const OUTPUT_WRAP_KEY: &str = "result";
@@ -138,8 +138,12 @@ impl Tool {
         &self.pointer
     }
 
-    /// Checks arguments against the input schema. The validator is compiled on first use.
+    /// Checks arguments against the input schema. The validator is compiled on first use,
+    /// and only for arguments a quick check of the simple keywords cannot accept by itself.
     pub fn validate(&self, args: &Map<String, Value>) -> Result<(), ArgError> {
+        if quick::accepts_object(&self.input_schema, args) {
+            return Ok(());
+        }
         let validator = self
             .input_validator
             .get_or_init(|| validate::compile(&self.input_schema));
@@ -148,7 +152,12 @@ impl Tool {
             // this does not happen for real documents.
             return Ok(());
         };
-        let issues = validate::issues(validator, &validate::as_instance(args));
+        let instance = validate::as_instance(args);
+        // The common case, valid arguments, without collecting errors.
+        if validator.is_valid(&instance) {
+            return Ok(());
+        }
+        let issues = validate::issues(validator, &instance);
         if issues.is_empty() {
             Ok(())
         } else {
