@@ -12,7 +12,7 @@ pub mod startup;
 mod workflow;
 
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use openapi_ingest::{Catalog, Tool};
 use policy::{Guard, MemoryNonceStore, SigningKey};
@@ -93,10 +93,17 @@ pub(crate) struct CatalogState {
     catalog: Catalog,
     /// Visible catalog tools by name (index into `catalog.tools()`).
     visible: HashMap<String, usize>,
-    /// `tools/list` entries, `[cannot elicit, can elicit]`.
-    listing: [Vec<ToolEntry>; 2],
-    /// A fingerprint of the listings, to tell whether a refresh changed anything.
-    digest: u64,
+    mode: ToolMode,
+    /// `tools/list` entries, `[cannot elicit, can elicit]`, each built when a client of that
+    /// kind first lists or looks up a tool (most sessions need only one of the two).
+    listing: [OnceLock<Listing>; 2],
+}
+
+/// One `tools/list` in order, and where each name is in it.
+#[derive(Debug)]
+struct Listing {
+    entries: Vec<ToolEntry>,
+    by_name: HashMap<String, usize>,
 }
 
 impl CatalogState {
@@ -108,36 +115,33 @@ impl CatalogState {
             .filter(|(_, t)| guard.is_visible(t))
             .map(|(i, t)| (t.name().to_owned(), i))
             .collect();
-        let mut listing = [Vec::new(), Vec::new()];
-        for (slot, can_elicit) in listing.iter_mut().zip([false, true]) {
-            match mode {
-                ToolMode::Full => {
-                    for tool in catalog
-                        .tools()
-                        .iter()
-                        .filter(|t| visible.contains_key(t.name()))
-                    {
-                        slot.push(catalog_entry(guard, tool, can_elicit));
-                    }
-                }
-                ToolMode::Dynamic => slot.extend(dynamic::entries()),
-            }
-            slot.extend(workflow::entries());
-        }
-        let digest = {
-            use std::hash::{Hash, Hasher};
-            let mut h = std::collections::hash_map::DefaultHasher::new();
-            for e in &listing[0] {
-                e.to_json().to_string().hash(&mut h);
-            }
-            h.finish()
-        };
         CatalogState {
             catalog,
             visible,
-            listing,
-            digest,
+            mode,
+            listing: [OnceLock::new(), OnceLock::new()],
         }
+    }
+
+    /// The `tools/list` entries for a client that can (or cannot) ask its user.
+    fn listing(&self, guard: &Guard, can_elicit: bool) -> &Listing {
+        self.listing[usize::from(can_elicit)].get_or_init(|| {
+            let mut entries = Vec::with_capacity(self.visible.len() + 6);
+            match self.mode {
+                ToolMode::Full => entries.extend(
+                    self.visible_tools()
+                        .map(|tool| catalog_entry(guard, tool, can_elicit)),
+                ),
+                ToolMode::Dynamic => entries.extend(dynamic::entries()),
+            }
+            entries.extend(workflow::entries());
+            let by_name = entries
+                .iter()
+                .enumerate()
+                .map(|(i, e)| (e.name.clone(), i))
+                .collect();
+            Listing { entries, by_name }
+        })
     }
 
     fn tool(&self, name: &str) -> Option<&Tool> {
@@ -232,8 +236,9 @@ pub fn offline_tools(
     catalog: Catalog,
     can_elicit: bool,
 ) -> anyhow::Result<Vec<ToolEntry>> {
-    let state = CatalogState::build(catalog, &offline_guard(config)?, config.tool_mode);
-    Ok(state.listing[usize::from(can_elicit)].clone())
+    let guard = offline_guard(config)?;
+    let state = CatalogState::build(catalog, &guard, config.tool_mode);
+    Ok(state.listing(&guard, can_elicit).entries.clone())
 }
 
 fn offline_guard(config: &Config) -> anyhow::Result<Guard> {
@@ -351,20 +356,25 @@ impl App {
 
     /// Replaces the catalog (spec refresh); returns whether the tool list changed.
     pub fn replace_catalog(&self, catalog: Catalog) -> bool {
-        let fresh = CatalogState::build(catalog, &self.inner.guard, self.inner.config.tool_mode);
-        let mut slot = self
-            .inner
-            .state
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let changed = slot.digest != fresh.digest;
+        let guard = &self.inner.guard;
+        let fresh = CatalogState::build(catalog, guard, self.inner.config.tool_mode);
+        let current = self.state();
+        // The listing a client without elicitation sees stands for both: the other differs
+        // only in the control arguments derived from the same tools.
+        let changed = current.listing(guard, false).entries != fresh.listing(guard, false).entries;
         if changed {
+            let mut slot = self
+                .inner
+                .state
+                .write()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             *slot = Arc::new(fresh);
         }
         changed
     }
 
-    /// Re-fetches and re-ingests the spec; returns whether the tool list changed.
+    /// Re-fetches and re-ingests the spec; returns whether the tool list changed. The ingest
+    /// runs on Tokio's blocking pool, so calls in flight keep being served meanwhile.
     pub async fn refresh(&self) -> anyhow::Result<bool> {
         let spec = self
             .inner
@@ -372,20 +382,32 @@ impl App {
             .fetch_spec()
             .await
             .map_err(|e| anyhow::anyhow!("spec refresh failed: {e}"))?;
-        let catalog = startup::ingest(&spec, &self.inner.config.tool_prefix)?;
-        Ok(self.replace_catalog(catalog))
+        let app = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let catalog = startup::ingest(&spec, &app.inner.config.tool_prefix)?;
+            drop(spec);
+            Ok(app.replace_catalog(catalog))
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("spec refresh failed: {e}"))?
     }
 
     /// The tools to list for a client that can (or cannot) ask its user.
     pub fn list_tools(&self, can_elicit: bool) -> Vec<ToolEntry> {
-        self.state().listing[usize::from(can_elicit)].clone()
+        self.state()
+            .listing(&self.inner.guard, can_elicit)
+            .entries
+            .clone()
     }
 
     /// One listed tool by name, without copying the whole list.
     pub fn find_tool(&self, name: &str, can_elicit: bool) -> Option<ToolEntry> {
-        self.state().listing[usize::from(can_elicit)]
-            .iter()
-            .find(|e| e.name == name)
+        let state = self.state();
+        let listing = state.listing(&self.inner.guard, can_elicit);
+        listing
+            .by_name
+            .get(name)
+            .and_then(|&i| listing.entries.get(i))
             .cloned()
     }
 

@@ -72,17 +72,15 @@ pub async fn connect(client: &Client, wait: bool) -> anyhow::Result<Value> {
     let mut delay = Duration::from_millis(500);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
     loop {
-        let attempt = async {
-            client
-                .login()
-                .await
-                .map_err(|e| anyhow::anyhow!("login to PXCloud failed: {e}"))?;
-            client
-                .fetch_spec()
-                .await
-                .map_err(|e| anyhow::anyhow!("fetching PXCloud's OpenAPI document failed: {e}"))
-        };
-        match attempt.await {
+        // PXCloud serves its document without authentication, so the fetch does not wait for
+        // the login (a deployment that protects it is asked again once the token is there).
+        let (login, spec) = tokio::join!(client.login(), client.fetch_spec());
+        let attempt = login
+            .map_err(|e| anyhow::anyhow!("login to PXCloud failed: {e}"))
+            .and_then(|()| {
+                spec.map_err(|e| anyhow::anyhow!("fetching PXCloud's OpenAPI document failed: {e}"))
+            });
+        match attempt {
             Ok(spec) => return Ok(spec),
             Err(e) if wait && tokio::time::Instant::now() + delay < deadline => {
                 tracing::warn!("{e:#}; retrying in {:.1} s (--wait)", delay.as_secs_f64());
