@@ -1,6 +1,7 @@
 //! Decode + encode of typical `tools/call` traffic. Target: ≥ 200k messages/s on one core.
 //!
-//! Run: `cargo bench -p mcp-protocol --bench codec`
+//! Run: `cargo bench -p mcp-protocol --bench codec`; figures and how they compare with
+//! instruction counts: `benches/README.md`.
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use mcp_protocol::jsonrpc::{Incoming, decode};

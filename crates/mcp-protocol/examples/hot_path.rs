@@ -237,7 +237,10 @@ fn http_drive(n: u64) -> usize {
     let mut out = std::io::BufReader::new(child.stdout.take().unwrap_or_else(|| unreachable!()));
     let mut line = String::new();
     out.read_line(&mut line).unwrap_or_default();
-    let addr: std::net::SocketAddr = line.trim().parse().unwrap_or_else(|e| panic!("{line}: {e}"));
+    let addr: std::net::SocketAddr = line
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("{line}: {e}"));
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
