@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
+use http::HeaderValue;
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceExt};
 
@@ -76,12 +77,7 @@ impl AuthState {
         logins: Arc<AtomicU64>,
     ) -> Self {
         let token = match &auth {
-            Auth::Token(secret) => Some(Token {
-                secret: secret.clone(),
-                expires_at: jwt_expiry(secret.expose()),
-                obtained_at: SystemTime::now(),
-                generation: 1,
-            }),
+            Auth::Token(secret) => Some(Token::new(secret.clone(), jwt_expiry(secret.expose()), 1)),
             Auth::Password { .. } => None,
         };
         Self {
@@ -180,12 +176,7 @@ impl AuthState {
         match self.login(username, password).await {
             Ok((secret, expires_at)) => {
                 let generation = self.snapshot().map(|t| t.generation).unwrap_or(0) + 1;
-                let token = Token {
-                    secret,
-                    expires_at,
-                    obtained_at: SystemTime::now(),
-                    generation,
-                };
+                let token = Token::new(secret, expires_at, generation);
                 if let Ok(mut slot) = self.token.lock() {
                     *slot = Some(token.clone());
                 }
@@ -220,7 +211,7 @@ impl AuthState {
         request.body = Some(Bytes::from(body.to_string()));
         request.content_type = Some("application/json".to_owned());
         let call = Call {
-            request,
+            request: Arc::new(request),
             bearer: None,
             attempt: 1,
             deadline: Instant::now() + self.overall,
@@ -335,7 +326,7 @@ where
         let state = self.state.clone();
         Box::pin(async move {
             let token = state.current().await.map_err(Error::exhausted)?;
-            call.bearer = Some(token.secret.clone());
+            call.bearer = Some(bearer(&token)?);
             let response = inner.clone().oneshot(call.clone()).await?;
             if response.status != 401 {
                 return Ok(response);
@@ -348,7 +339,7 @@ where
                 .renew(Some(token.generation))
                 .await
                 .map_err(Error::exhausted)?;
-            call.bearer = Some(fresh.secret);
+            call.bearer = Some(bearer(&fresh)?);
             let response = inner.oneshot(call).await?;
             if response.status == 401 {
                 return Err(refused(&response, false));
@@ -356,6 +347,14 @@ where
             Ok(response)
         })
     }
+}
+
+/// The `Authorization` value of `token`.
+pub(crate) fn bearer(token: &Token) -> Result<HeaderValue, Error> {
+    token
+        .header
+        .clone()
+        .ok_or_else(|| Error::new(ErrorKind::Auth, "the token is not a valid header value"))
 }
 
 fn refused(response: &ApiResponse, static_token: bool) -> Error {

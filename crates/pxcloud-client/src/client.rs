@@ -175,7 +175,7 @@ impl Client {
     pub async fn fetch_spec(&self) -> Result<serde_json::Value, Error> {
         let deadline = Instant::now() + self.inner.timeouts.spec;
         let call = Call {
-            request: ApiRequest::get(SPEC_PATH),
+            request: Arc::new(ApiRequest::get(SPEC_PATH)),
             bearer: None,
             attempt: 1,
             deadline,
@@ -201,7 +201,7 @@ impl Client {
                 .await
                 .map_err(|e| e.prefix_message(&what))?;
             let call = Call {
-                bearer: Some(token.secret),
+                bearer: Some(crate::auth::bearer(&token).map_err(|e| e.prefix_message(&what))?),
                 ..call
             };
             response = self
@@ -227,15 +227,15 @@ impl Client {
     /// answer into an error. A 401 that a new login cannot fix is an `Auth` error.
     pub async fn send(&self, request: ApiRequest) -> Result<ApiResponse, Error> {
         let started = Instant::now();
-        let method = request.method.clone();
-        let path = request.path_and_query.clone();
+        let request = Arc::new(request);
         let call = Call {
-            request,
+            request: Arc::clone(&request),
             bearer: None,
             attempt: 1,
             deadline: started + self.inner.timeouts.overall,
         };
         let result = self.inner.api.clone().oneshot(call).await;
+        let (method, path) = (&request.method, &request.path_and_query);
         match result {
             Ok(mut response) => {
                 response.elapsed = started.elapsed();

@@ -211,11 +211,17 @@ impl BaseUrl {
                 format!("request path {path_and_query:?} must start with '/'"),
             ));
         }
-        let pq = format!("{}{}", self.prefix, path_and_query);
+        let joined;
+        let pq = if self.prefix.is_empty() {
+            path_and_query
+        } else {
+            joined = format!("{}{}", self.prefix, path_and_query);
+            joined.as_str()
+        };
         http::Uri::builder()
             .scheme(self.scheme.clone())
             .authority(self.authority.clone())
-            .path_and_query(pq.as_str())
+            .path_and_query(pq)
             .build()
             .map_err(|e| {
                 Error::new(

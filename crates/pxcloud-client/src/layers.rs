@@ -1,5 +1,6 @@
 //! Two small tower layers: the overall deadline of a call and the timeout of one attempt.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -54,14 +55,16 @@ where
         let label = self.label;
         let deadline = call.deadline;
         let budget = deadline.saturating_duration_since(Instant::now());
-        let method = call.request.method.clone();
-        let path = call.request.path_and_query.clone();
+        let request = Arc::clone(&call.request);
         Box::pin(async move {
             match tokio::time::timeout_at(deadline.into(), inner.oneshot(call)).await {
                 Ok(result) => result,
                 Err(_) => Err(Error::new(
                     ErrorKind::Timeout,
-                    format!("{method} {path}: no answer within the {label} of {budget:?}"),
+                    format!(
+                        "{} {}: no answer within the {label} of {budget:?}",
+                        request.method, request.path_and_query
+                    ),
                 )
                 .sent(true)),
             }
@@ -109,17 +112,22 @@ where
     fn call(&mut self, call: Call) -> Self::Future {
         let timeout = self.timeout;
         let attempt = call.attempt;
-        let method = call.request.method.clone();
-        let path = call.request.path_and_query.clone();
+        let request = Arc::clone(&call.request);
+        // When the overall deadline comes first, it ends the attempt anyway: no second timer.
+        let redundant = call.deadline <= Instant::now() + timeout;
         let fut = self.inner.call(call);
         Box::pin(async move {
+            if redundant {
+                return fut.await;
+            }
             match tokio::time::timeout(timeout, fut).await {
                 Ok(result) => result,
                 Err(_) => Err(Error::new(
                     ErrorKind::Timeout,
                     format!(
-                        "{method} {path}: attempt {attempt} got no complete answer within the \
-                         per-attempt timeout of {timeout:?}"
+                        "{} {}: attempt {attempt} got no complete answer within the \
+                         per-attempt timeout of {timeout:?}",
+                        request.method, request.path_and_query
                     ),
                 )
                 .sent(true)),

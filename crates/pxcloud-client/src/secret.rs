@@ -1,18 +1,19 @@
 //! A string that must never be printed: passwords and tokens.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// A secret value (password or token). `Debug` prints `***`; there is no `Display`.
 ///
 /// The only way to read the value is [`Secret::expose`], so a secret cannot end up in a
-/// log line or an error message by accident.
+/// log line or an error message by accident. Cloning is cheap (shared, not copied).
 #[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+pub struct Secret(Arc<str>);
 
 impl Secret {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(Arc::from(value.into()))
     }
 
     /// The secret value, for the one place that must send it.
@@ -34,13 +35,13 @@ impl fmt::Debug for Secret {
 
 impl From<String> for Secret {
     fn from(value: String) -> Self {
-        Self(value)
+        Self(Arc::from(value))
     }
 }
 
 impl From<&str> for Secret {
     fn from(value: &str) -> Self {
-        Self(value.to_owned())
+        Self(Arc::from(value))
     }
 }
 

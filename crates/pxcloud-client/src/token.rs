@@ -3,6 +3,7 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine as _;
+use http::HeaderValue;
 
 use crate::secret::Secret;
 
@@ -27,7 +28,9 @@ pub fn jwt_expiry(token: &str) -> Option<SystemTime> {
 /// A token with what is known of its lifetime.
 #[derive(Debug, Clone)]
 pub(crate) struct Token {
-    pub(crate) secret: Secret,
+    /// `Authorization: Bearer …`, made once and marked sensitive (the only copy of the
+    /// token kept); `None` when the token is not a valid header value.
+    pub(crate) header: Option<HeaderValue>,
     pub(crate) expires_at: Option<SystemTime>,
     pub(crate) obtained_at: SystemTime,
     /// Increases with every login; lets concurrent callers see that someone else renewed.
@@ -35,6 +38,22 @@ pub(crate) struct Token {
 }
 
 impl Token {
+    /// A token obtained (or given) now.
+    pub(crate) fn new(secret: Secret, expires_at: Option<SystemTime>, generation: u64) -> Token {
+        let header = HeaderValue::from_str(&format!("Bearer {}", secret.expose()))
+            .ok()
+            .map(|mut value| {
+                value.set_sensitive(true);
+                value
+            });
+        Token {
+            header,
+            expires_at,
+            obtained_at: SystemTime::now(),
+            generation,
+        }
+    }
+
     /// Whether the token should be renewed now: within a fifth of its lifetime (at most
     /// 60 s) of expiring, or already expired. Expiry times come in whole seconds, possibly
     /// rounded up, so one second is taken off first.
@@ -98,7 +117,7 @@ mod tests {
     fn renewal_margin() {
         let t0 = UNIX_EPOCH + Duration::from_secs(1_000_000);
         let token = |ttl: u64| Token {
-            secret: Secret::new("t"),
+            header: None,
             expires_at: Some(t0 + Duration::from_secs(ttl)),
             obtained_at: t0,
             generation: 1,

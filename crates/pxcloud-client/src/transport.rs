@@ -22,7 +22,6 @@ use tower::Service;
 use crate::config::{BaseUrl, ClientConfig};
 use crate::error::{Error, ErrorKind};
 use crate::message::{ApiRequest, ApiResponse};
-use crate::secret::Secret;
 use crate::tls;
 
 /// A boxed, sendable future, the future type of every layer here.
@@ -31,9 +30,10 @@ pub(crate) type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>
 /// A request as it travels through the stack.
 #[derive(Debug, Clone)]
 pub(crate) struct Call {
-    pub(crate) request: ApiRequest,
-    /// Set by the auth layer.
-    pub(crate) bearer: Option<Secret>,
+    /// Shared, so that the retry and auth layers keep a copy for a repeat at no cost.
+    pub(crate) request: Arc<ApiRequest>,
+    /// `Authorization` (sensitive), set by the auth layer.
+    pub(crate) bearer: Option<HeaderValue>,
     /// 1 for the first attempt; the retry policy increments it.
     pub(crate) attempt: u32,
     /// When the whole call must be finished.
@@ -169,13 +169,8 @@ impl TransportInner {
             })?;
             headers.append(name, value);
         }
-        if let Some(token) = &call.bearer {
-            let mut value =
-                HeaderValue::from_str(&format!("Bearer {}", token.expose())).map_err(|_| {
-                    Error::new(ErrorKind::Auth, "the token is not a valid header value")
-                })?;
-            value.set_sensitive(true);
-            headers.insert(AUTHORIZATION, value);
+        if let Some(value) = &call.bearer {
+            headers.insert(AUTHORIZATION, value.clone());
         }
         let body = match &req.body {
             Some(body) => {
