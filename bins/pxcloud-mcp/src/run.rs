@@ -69,11 +69,16 @@ async fn tools_command(config: Config, args: &ToolsArgs) -> anyhow::Result<()> {
         Some(path) => {
             let bytes = std::fs::read(path)
                 .with_context(|| format!("--spec-file: cannot read {}", path.display()))?;
-            let catalog = openapi_ingest::Catalog::from_slice(
-                &bytes,
+            let mut spec = openapi_ingest::parse_document(&bytes)
+                .map_err(|e| anyhow::anyhow!("--spec-file {}: {e}", path.display()))?;
+            drop(bytes);
+            app::startup::drop_responses(&mut spec);
+            let catalog = openapi_ingest::Catalog::from_value(
+                &spec,
                 &openapi_ingest::IngestOptions::with_prefix(&config.tool_prefix),
             )
             .map_err(|e| anyhow::anyhow!("--spec-file {}: {e}", path.display()))?;
+            drop(spec);
             for w in catalog.warnings() {
                 tracing::debug!(pointer = %w.pointer, "{}", w.message);
             }

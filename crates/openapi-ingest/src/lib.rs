@@ -86,4 +86,5 @@ pub use model::{BodyKind, Method, SpecFamily, SpecInfo, Warning, WarningKind};
 pub use names::{is_valid_tool_name, sanitize};
 pub use options::IngestOptions;
 pub use request::HttpRequest;
+pub use source::parse_document;
 pub use tool::{OUTPUT_WRAP_KEY, Tool};

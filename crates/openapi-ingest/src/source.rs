@@ -8,6 +8,12 @@ use crate::model::SpecFamily;
 /// YAML nesting deeper than this is refused (JSON has serde_json's own limit of 128).
 const MAX_YAML_DEPTH: usize = 128;
 
+/// Parses a document from JSON, or YAML when the bytes are not JSON, without ingesting it
+/// (for a caller that prepares the document first; [`crate::Catalog::from_slice`] does both).
+pub fn parse_document(bytes: &[u8]) -> Result<Value, IngestError> {
+    parse(bytes)
+}
+
 /// Parses JSON, or YAML when the bytes are not JSON.
 pub(crate) fn parse(bytes: &[u8]) -> Result<Value, IngestError> {
     let json_err = match serde_json::from_slice::<Value>(bytes) {

@@ -282,8 +282,10 @@ impl App {
         for warning in client.warnings() {
             tracing::warn!("{warning}");
         }
-        let spec = startup::connect(&client, config.wait).await?;
+        let mut spec = startup::connect(&client, config.wait).await?;
+        startup::drop_responses(&mut spec);
         let catalog = startup::ingest(&spec, &config.tool_prefix)?;
+        drop(spec);
         App::assemble(config, client, catalog, demo)
     }
 
@@ -376,7 +378,7 @@ impl App {
     /// Re-fetches and re-ingests the spec; returns whether the tool list changed. The ingest
     /// runs on Tokio's blocking pool, so calls in flight keep being served meanwhile.
     pub async fn refresh(&self) -> anyhow::Result<bool> {
-        let spec = self
+        let mut spec = self
             .inner
             .client
             .fetch_spec()
@@ -384,6 +386,7 @@ impl App {
             .map_err(|e| anyhow::anyhow!("spec refresh failed: {e}"))?;
         let app = self.clone();
         tokio::task::spawn_blocking(move || {
+            startup::drop_responses(&mut spec);
             let catalog = startup::ingest(&spec, &app.inner.config.tool_prefix)?;
             drop(spec);
             Ok(app.replace_catalog(catalog))
