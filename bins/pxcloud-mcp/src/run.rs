@@ -23,9 +23,15 @@ pub fn configure(cli: &Cli) -> Result<Config, crate::config::ConfigError> {
 
 /// Sets up logging on stderr: `RUST_LOG` when set, else `--log-level`.
 pub fn init_logging(config: &Config) {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+    // An empty `RUST_LOG` counts as unset (it would otherwise silence everything and hide
+    // `--log-level`).
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .and_then(|v| tracing_subscriber::EnvFilter::try_new(v).ok());
+    let filter = from_env.unwrap_or_else(|| {
         tracing_subscriber::EnvFilter::new(format!(
-            "warn,pxcloud_mcp={0},pxcloud_client={0}",
+            "warn,pxcloud_mcp={0},pxcloud_client={0},mcp_protocol={0},policy={0},openapi_ingest={0}",
             config.log_level
         ))
     });
@@ -88,6 +94,9 @@ async fn tools_command(config: Config, args: &ToolsArgs) -> anyhow::Result<()> {
     };
     let mut stdout = std::io::stdout().lock();
     if args.json {
+        // In tools/list's order (by name), so the output is exactly what a client receives.
+        let mut entries = entries;
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
         let tools: Vec<Value> = entries
             .into_iter()
             .map(|e| serde_json::to_value(serve::to_tool(e)).unwrap_or(Value::Null))

@@ -666,10 +666,14 @@ async fn log_level_flag_variable_and_rust_log_precedence() {
         &start_up_log(&sim, &[("RUST_LOG", "error")], &["--log-level", "debug"]),
         "RUST_LOG=error wins over --log-level debug",
     );
-    let debug = start_up_log(&sim, &[], &["--log-level", "debug"]);
+    shows(
+        &start_up_log(&sim, &[("RUST_LOG", "")], &[]),
+        "an empty RUST_LOG counts as unset",
+    );
+    let debug = start_up_log(&sim, &[("RUST_LOG", " ")], &["--log-level", "debug"]);
     assert!(
         debug.contains("DEBUG") && debug.contains("logged in to PXCloud"),
-        "--log-level debug shows the login:\n{debug}"
+        "--log-level debug (with a blank RUST_LOG) shows the login:\n{debug}"
     );
     // The level reaches this program's crates only: dependencies stay at warn.
     assert!(

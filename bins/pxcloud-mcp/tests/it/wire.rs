@@ -870,8 +870,11 @@ async fn tools_json_equals_the_served_list() {
             // client gets (guarded tools take `confirmed` and `confirmation`).
             let served = w.tools();
             assert!(served.len() > 3, "{args:?}");
-            // Compared by name: `tools --json` prints the catalog's order while mcp-protocol
-            // lists tools sorted by name (reported; the order is not asserted here).
+            // The same order as tools/list (by name), then the same objects.
+            let names = |tools: &[Value]| -> Vec<String> {
+                tools.iter().map(|t| name(t).to_owned()).collect()
+            };
+            assert_eq!(names(&printed), names(&served), "{} {args:?}", w.era);
             let by_name = |tools: &[Value]| -> BTreeMap<String, Value> {
                 tools
                     .iter()
