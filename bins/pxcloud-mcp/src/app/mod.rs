@@ -12,7 +12,7 @@ pub mod startup;
 mod workflow;
 
 use std::collections::HashMap;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, RwLock};
 
 use openapi_ingest::{Catalog, Tool};
 use policy::{Guard, MemoryNonceStore, SigningKey};
@@ -88,22 +88,16 @@ impl From<Interrupt> for CallError {
 }
 
 /// The catalog as the policy exposes it; replaced as a whole when the spec is refreshed.
+///
+/// `tools/list` entries are made when asked for rather than kept: making one costs about
+/// what copying a kept one would (the protocol takes them by value), and a listing held for
+/// the life of the process would be the largest thing in memory after the catalog itself.
 #[derive(Debug)]
 pub(crate) struct CatalogState {
     catalog: Catalog,
     /// Visible catalog tools by name (index into `catalog.tools()`).
     visible: HashMap<String, usize>,
     mode: ToolMode,
-    /// `tools/list` entries, `[cannot elicit, can elicit]`, each built when a client of that
-    /// kind first lists or looks up a tool (most sessions need only one of the two).
-    listing: [OnceLock<Listing>; 2],
-}
-
-/// One `tools/list` in order, and where each name is in it.
-#[derive(Debug)]
-struct Listing {
-    entries: Vec<ToolEntry>,
-    by_name: HashMap<String, usize>,
 }
 
 impl CatalogState {
@@ -119,29 +113,32 @@ impl CatalogState {
             catalog,
             visible,
             mode,
-            listing: [OnceLock::new(), OnceLock::new()],
         }
     }
 
     /// The `tools/list` entries for a client that can (or cannot) ask its user.
-    fn listing(&self, guard: &Guard, can_elicit: bool) -> &Listing {
-        self.listing[usize::from(can_elicit)].get_or_init(|| {
-            let mut entries = Vec::with_capacity(self.visible.len() + 6);
-            match self.mode {
-                ToolMode::Full => entries.extend(
-                    self.visible_tools()
-                        .map(|tool| catalog_entry(guard, tool, can_elicit)),
-                ),
-                ToolMode::Dynamic => entries.extend(dynamic::entries()),
-            }
-            entries.extend(workflow::entries());
-            let by_name = entries
-                .iter()
-                .enumerate()
-                .map(|(i, e)| (e.name.clone(), i))
-                .collect();
-            Listing { entries, by_name }
-        })
+    fn listing(&self, guard: &Guard, can_elicit: bool) -> Vec<ToolEntry> {
+        let mut entries = Vec::with_capacity(self.visible.len() + 6);
+        match self.mode {
+            ToolMode::Full => entries.extend(
+                self.visible_tools()
+                    .map(|tool| catalog_entry(guard, tool, can_elicit)),
+            ),
+            ToolMode::Dynamic => entries.extend(dynamic::entries()),
+        }
+        entries.extend(workflow::entries());
+        entries
+    }
+
+    /// The `tools/list` entry called `name`, if listed.
+    fn entry(&self, guard: &Guard, name: &str, can_elicit: bool) -> Option<ToolEntry> {
+        let listed = match self.mode {
+            ToolMode::Full => self
+                .tool(name)
+                .map(|tool| catalog_entry(guard, tool, can_elicit)),
+            ToolMode::Dynamic => dynamic::entries().into_iter().find(|e| e.name == name),
+        };
+        listed.or_else(|| workflow::entries().into_iter().find(|e| e.name == name))
     }
 
     fn tool(&self, name: &str) -> Option<&Tool> {
@@ -238,7 +235,7 @@ pub fn offline_tools(
 ) -> anyhow::Result<Vec<ToolEntry>> {
     let guard = offline_guard(config)?;
     let state = CatalogState::build(catalog, &guard, config.tool_mode);
-    Ok(state.listing(&guard, can_elicit).entries.clone())
+    Ok(state.listing(&guard, can_elicit))
 }
 
 fn offline_guard(config: &Config) -> anyhow::Result<Guard> {
@@ -363,7 +360,7 @@ impl App {
         let current = self.state();
         // The listing a client without elicitation sees stands for both: the other differs
         // only in the control arguments derived from the same tools.
-        let changed = current.listing(guard, false).entries != fresh.listing(guard, false).entries;
+        let changed = current.listing(guard, false) != fresh.listing(guard, false);
         if changed {
             let mut slot = self
                 .inner
@@ -397,21 +394,12 @@ impl App {
 
     /// The tools to list for a client that can (or cannot) ask its user.
     pub fn list_tools(&self, can_elicit: bool) -> Vec<ToolEntry> {
-        self.state()
-            .listing(&self.inner.guard, can_elicit)
-            .entries
-            .clone()
+        self.state().listing(&self.inner.guard, can_elicit)
     }
 
     /// One listed tool by name, without copying the whole list.
     pub fn find_tool(&self, name: &str, can_elicit: bool) -> Option<ToolEntry> {
-        let state = self.state();
-        let listing = state.listing(&self.inner.guard, can_elicit);
-        listing
-            .by_name
-            .get(name)
-            .and_then(|&i| listing.entries.get(i))
-            .cloned()
+        self.state().entry(&self.inner.guard, name, can_elicit)
     }
 
     /// Runs one tool.
