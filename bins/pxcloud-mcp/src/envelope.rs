@@ -149,9 +149,25 @@ pub fn success(tool: ToolFacts<'_>, status: u16, body: Value, shape: &Shape<'_>)
         data = project(&data, fields);
     }
     let mut hints = result_hints(tool, &data);
+    // The budget is for the whole text part: the title line, summary, hints and a possible
+    // truncation note come out of it before the data gets the rest.
+    let header = tool.title.len()
+        + 16
+        + hints.iter().map(|h| h.len() + 3).sum::<usize>()
+        + summarize(&data, None).len().max(64)
+        + 160
+        + shape
+            .narrowing_params
+            .iter()
+            .map(|p| p.len() + 4)
+            .sum::<usize>();
+    let data_budget = shape
+        .max_bytes
+        .saturating_sub(header)
+        .max(shape.max_bytes / 2);
     // The data's JSON text is made once: its length decides the cut, and it is the text
     // mirror's last line.
-    let (data, truncated, data_text) = fit(data, shape.max_bytes);
+    let (data, truncated, data_text) = fit(data, data_budget);
     if let Some(t) = &truncated {
         hints.push(truncation_note(t, shape.narrowing_params));
     }
@@ -365,7 +381,12 @@ fn scalar(value: Option<&Value>) -> Option<String> {
 pub fn recovery_hints(tool: ToolFacts<'_>, failure: &Failure) -> Vec<String> {
     let mut hints = Vec::new();
     match failure {
-        Failure::Status { status, message, .. } => match status {
+        Failure::Status {
+            status,
+            message,
+            code,
+            ..
+        } => match status {
             401 => hints.push(
                 "Authentication was refused even after a fresh login; check that PXCLOUD_USER still exists and PXCLOUD_PASS is current.".to_owned(),
             ),
@@ -374,6 +395,9 @@ pub fn recovery_hints(tool: ToolFacts<'_>, failure: &Failure) -> Vec<String> {
             ),
             404 => hints.push(
                 "Resource not found. List the resources first (e.g. the matching list tool) and use an id from that list; VM ids look like cluster:node:vmid.".to_owned(),
+            ),
+            409 if code.as_deref().is_some_and(|c| c.to_ascii_lowercase().contains("lock")) => hints.push(
+                "The resource is locked by another operation; check its tasks and retry when they finish.".to_owned(),
             ),
             409 => hints.push(
                 "Conflict: the resource's current state does not allow this (e.g. starting a running VM, an address already allocated). Read the current state, then choose a valid action.".to_owned(),

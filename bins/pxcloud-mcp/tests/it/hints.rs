@@ -245,7 +245,8 @@ fn rows() -> Vec<Row> {
             tool: "pxcloud_create_snapshot",
             arguments: || json!({"id": LOCKED_VM, "name": "during-backup"}),
             status: 409,
-            hint: "Conflict: the resource's current state does not allow this",
+            // The code says why: the lock hint, not the generic conflict one.
+            hint: "The resource is locked by another operation",
             attempts: ("POST", || format!("{}/snapshots", vm_path(LOCKED_VM)), 1),
         },
         Row {
