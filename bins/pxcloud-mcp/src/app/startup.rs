@@ -37,6 +37,8 @@ pub fn client_config(config: &Config) -> anyhow::Result<ClientConfig> {
     };
     cc.timeouts.overall = config.timeout;
     cc.timeouts.per_attempt = config.timeout.min(cc.timeouts.per_attempt);
+    // The document fetch, all attempts included, keeps to the same limit.
+    cc.timeouts.spec = config.timeout;
     cc.user_agent = concat!("pxcloud-mcp/", env!("CARGO_PKG_VERSION")).to_owned();
     Ok(cc)
 }
