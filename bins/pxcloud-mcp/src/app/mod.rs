@@ -175,11 +175,8 @@ fn catalog_entry(guard: &Guard, tool: &Tool, can_elicit: bool) -> ToolEntry {
     {
         props.insert(
             fields_arg(tool).to_owned(),
-            json!({
-                "type": "array",
-                "items": {"type": "string"},
-                "description": "Result fields to keep (a.b ok)."
-            }),
+            // Explained once, in the server's instructions, not on every read tool.
+            json!({"type": "array", "items": {"type": "string"}}),
         );
     }
     let mut meta =
