@@ -30,7 +30,7 @@ use crate::auth::{AuthLayer, AuthState, PlainService};
 use crate::config::{ClientConfig, Timeouts, validate};
 use crate::error::{Error, ErrorKind};
 use crate::layers::{AttemptTimeoutLayer, DeadlineLayer};
-use crate::message::{ApiRequest, ApiResponse, decode_json, status_error};
+use crate::message::{ApiRequest, ApiResponse, decode_json_with, status_error};
 use crate::retry::RetryPolicy;
 use crate::transport::{Call, Transport, build_hyper_client};
 
@@ -173,6 +173,17 @@ impl Client {
     /// Errors: `Transport` (unreachable), `Tls`, `Timeout`, `Status`, `Decode` (not JSON),
     /// `NotOpenApi` (JSON without an `openapi` or `swagger` version field), `TooLarge`.
     pub async fn fetch_spec(&self) -> Result<serde_json::Value, Error> {
+        self.fetch_spec_with(|bytes: &[u8]| serde_json::from_slice(bytes))
+            .await
+    }
+
+    /// [`Client::fetch_spec`] with the caller's JSON parser, e.g. one that leaves out parts
+    /// of the document the caller never reads (the document can be large, and only the
+    /// parsed tree is kept). The version check applies to what `parse` returns.
+    pub async fn fetch_spec_with(
+        &self,
+        parse: impl FnOnce(&[u8]) -> serde_json::Result<serde_json::Value>,
+    ) -> Result<serde_json::Value, Error> {
         let deadline = Instant::now() + self.inner.timeouts.spec;
         let call = Call {
             request: Arc::new(ApiRequest::get(SPEC_PATH)),
@@ -215,8 +226,8 @@ impl Client {
         if !response.is_success() {
             return Err(status_error(response.status, &response.body, Some(&what)));
         }
-        let doc =
-            decode_json(&response.body, response.status).map_err(|e| e.prefix_message(&what))?;
+        let doc = decode_json_with(&response.body, response.status, parse)
+            .map_err(|e| e.prefix_message(&what))?;
         check_openapi(&doc)
             .map_err(|e| e.with_body_prefix(&response.body).prefix_message(&what))?;
         Ok(doc)

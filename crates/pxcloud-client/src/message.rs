@@ -105,7 +105,16 @@ impl ApiResponse {
 }
 
 pub(crate) fn decode_json(body: &[u8], status: u16) -> Result<serde_json::Value, Error> {
-    serde_json::from_slice(body).map_err(|e| {
+    decode_json_with(body, status, |bytes: &[u8]| serde_json::from_slice(bytes))
+}
+
+/// [`decode_json`] with the caller's parser.
+pub(crate) fn decode_json_with(
+    body: &[u8],
+    status: u16,
+    parse: impl FnOnce(&[u8]) -> serde_json::Result<serde_json::Value>,
+) -> Result<serde_json::Value, Error> {
+    parse(body).map_err(|e| {
         Error::new(
             ErrorKind::Decode,
             format!(

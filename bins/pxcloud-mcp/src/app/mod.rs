@@ -375,7 +375,7 @@ impl App {
         let mut spec = self
             .inner
             .client
-            .fetch_spec()
+            .fetch_spec_with(startup::parse_spec)
             .await
             .map_err(|e| anyhow::anyhow!("spec refresh failed: {e}"))?;
         let app = self.clone();
