@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use crate::app::{self, App, ToolEntry};
 use crate::cli::{Cli, Command, ToolsArgs};
-use crate::config::{Config, Purpose, TlsSetting};
+use crate::config::{Config, Purpose};
 use crate::{check, serve};
 
 /// Validates the configuration for `cli`'s subcommand. Errors are [`crate::config::ConfigError`]s.
@@ -53,11 +53,7 @@ pub async fn run(cli: Cli, config: Config) -> anyhow::Result<()> {
 }
 
 async fn serve_command(config: Config) -> anyhow::Result<()> {
-    if config.tls == TlsSetting::Insecure && !config.demo {
-        tracing::warn!(
-            "PXCLOUD_TLS_VERIFY=false: PXCloud's certificate is not verified; pin it with PXCLOUD_TLS_FINGERPRINT instead"
-        );
-    }
+    // PXCLOUD_TLS_VERIFY=false is warned about by the client when it is built.
     let app = App::start(config).await?;
     if let Some(sim) = app.demo() {
         eprintln!(

@@ -273,9 +273,7 @@ impl App {
         };
         let client = Client::new(startup::client_config(&config)?)
             .map_err(|e| anyhow::anyhow!("cannot set up the PXCloud client: {e}"))?;
-        for warning in client.warnings() {
-            tracing::warn!("{warning}");
-        }
+        // `Client::new` has logged its warnings (TLS off, clear text) already.
         let mut spec = startup::connect(&client, config.wait).await?;
         startup::drop_responses(&mut spec);
         let catalog = startup::ingest(&spec, &config.tool_prefix)?;
