@@ -644,3 +644,60 @@ impl HttpServer {
         stderr_complete(&stderr)
     }
 }
+
+/// The transport and protocol era of one test run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Wire {
+    StdioLegacy,
+    StdioModern,
+    HttpLegacy,
+    HttpModern,
+}
+
+impl Wire {
+    pub(crate) fn legacy(self) -> bool {
+        matches!(self, Wire::StdioLegacy | Wire::HttpLegacy)
+    }
+}
+
+/// One spawned server and the client talking to it.
+pub(crate) enum Link {
+    Stdio(StdioClient),
+    Http(HttpServer, HttpClient),
+}
+
+impl Link {
+    /// Spawns `cmd` for `wire` (with `--http 127.0.0.1:0` for HTTP); a legacy client is
+    /// initialized declaring elicitation.
+    pub(crate) fn open(wire: Wire, mut cmd: Command) -> Link {
+        let mut link = match wire {
+            Wire::StdioLegacy | Wire::StdioModern => Link::Stdio(StdioClient::spawn(cmd)),
+            Wire::HttpLegacy | Wire::HttpModern => {
+                cmd.args(["--http", "127.0.0.1:0"]);
+                let server = HttpServer::spawn(cmd);
+                let client = server.client();
+                Link::Http(server, client)
+            }
+        };
+        if wire.legacy() {
+            let caps = json!({"elicitation": {}});
+            match &mut link {
+                Link::Stdio(c) => {
+                    c.initialize("2025-06-18", caps);
+                }
+                Link::Http(_, c) => {
+                    c.initialize("2025-06-18", caps);
+                }
+            }
+        }
+        link
+    }
+
+    /// What the server wrote on stderr so far.
+    pub(crate) fn stderr(&self) -> String {
+        match self {
+            Link::Stdio(c) => c.stderr(),
+            Link::Http(s, _) => s.stderr(),
+        }
+    }
+}

@@ -14,7 +14,7 @@ use std::time::Duration;
 use pxcloud_sim::{Sim, SimConfig};
 use serde_json::{Map, Value, json};
 
-use crate::client::{self, HttpClient, HttpServer, StdioClient, modern_meta};
+use crate::client::{self, Link, Wire, modern_meta};
 
 /// Running, on `pve1`.
 const VM: &str = "cluster1:pve1:100";
@@ -36,26 +36,6 @@ async fn sim() -> Sim {
     .expect("simulator starts")
 }
 
-/// The transport and protocol era of one run of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wire {
-    StdioLegacy,
-    StdioModern,
-    HttpLegacy,
-    HttpModern,
-}
-
-impl Wire {
-    fn legacy(self) -> bool {
-        matches!(self, Wire::StdioLegacy | Wire::HttpLegacy)
-    }
-}
-
-enum Link {
-    Stdio(StdioClient),
-    Http(HttpServer, HttpClient),
-}
-
 /// A client of one spawned server, speaking `wire`, that approves every confirmation the
 /// server asks for (the rows are about what PXCloud answers, not about the policy).
 struct Conn {
@@ -64,36 +44,15 @@ struct Conn {
 }
 
 impl Conn {
-    fn open(wire: Wire, mut cmd: Command) -> Conn {
-        let link = match wire {
-            Wire::StdioLegacy | Wire::StdioModern => Link::Stdio(StdioClient::spawn(cmd)),
-            Wire::HttpLegacy | Wire::HttpModern => {
-                cmd.args(["--http", "127.0.0.1:0"]);
-                let server = HttpServer::spawn(cmd);
-                let client = server.client();
-                Link::Http(server, client)
-            }
-        };
-        let mut conn = Conn { wire, link };
-        if wire.legacy() {
-            let caps = json!({"elicitation": {}});
-            match &mut conn.link {
-                Link::Stdio(c) => {
-                    c.initialize("2025-06-18", caps);
-                }
-                Link::Http(_, c) => {
-                    c.initialize("2025-06-18", caps);
-                }
-            }
+    fn open(wire: Wire, cmd: Command) -> Conn {
+        Conn {
+            wire,
+            link: Link::open(wire, cmd),
         }
-        conn
     }
 
     fn stderr(&self) -> String {
-        match &self.link {
-            Link::Stdio(c) => c.stderr(),
-            Link::Http(s, _) => s.stderr(),
-        }
+        self.link.stderr()
     }
 
     /// `tools/call` of `name`, accepting any confirmation; the final `result`.

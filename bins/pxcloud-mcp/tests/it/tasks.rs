@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use pxcloud_sim::{Sim, SimConfig};
 use serde_json::{Map, Value, json};
 
-use crate::client::{self, HttpClient, HttpServer, StdioClient, modern_meta};
+use crate::client::{self, HttpServer, Link, StdioClient, Wire, modern_meta};
 
 /// Running, on `pve1`, where both `backup-nfs` and the offline `nfs-offline` live.
 const VM: &str = "cluster1:pve1:100";
@@ -27,26 +27,6 @@ async fn sim(step: Duration) -> Sim {
     .expect("simulator starts")
 }
 
-/// The transport and protocol era of one test.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Wire {
-    StdioLegacy,
-    StdioModern,
-    HttpLegacy,
-    HttpModern,
-}
-
-impl Wire {
-    fn legacy(self) -> bool {
-        matches!(self, Wire::StdioLegacy | Wire::HttpLegacy)
-    }
-}
-
-enum Link {
-    Stdio(StdioClient),
-    Http(HttpServer, HttpClient),
-}
-
 /// What one `tools/call` produced: the progress notifications for its token, in order, and
 /// the final reply.
 struct Outcome {
@@ -61,36 +41,15 @@ struct Conn {
 }
 
 impl Conn {
-    fn open(wire: Wire, mut cmd: Command) -> Conn {
-        let link = match wire {
-            Wire::StdioLegacy | Wire::StdioModern => Link::Stdio(StdioClient::spawn(cmd)),
-            Wire::HttpLegacy | Wire::HttpModern => {
-                cmd.args(["--http", "127.0.0.1:0"]);
-                let server = HttpServer::spawn(cmd);
-                let client = server.client();
-                Link::Http(server, client)
-            }
-        };
-        let mut conn = Conn { wire, link };
-        if wire.legacy() {
-            let caps = json!({"elicitation": {}});
-            match &mut conn.link {
-                Link::Stdio(c) => {
-                    c.initialize("2025-06-18", caps);
-                }
-                Link::Http(_, c) => {
-                    c.initialize("2025-06-18", caps);
-                }
-            }
+    fn open(wire: Wire, cmd: Command) -> Conn {
+        Conn {
+            wire,
+            link: Link::open(wire, cmd),
         }
-        conn
     }
 
     fn stderr(&self) -> String {
-        match &self.link {
-            Link::Stdio(c) => c.stderr(),
-            Link::Http(s, _) => s.stderr(),
-        }
+        self.link.stderr()
     }
 
     /// `tools/call` params for this era, asking for progress under `token` when given.
