@@ -271,10 +271,16 @@ impl App {
         } else {
             None
         };
-        let client = Client::new(startup::client_config(&config)?)
-            .map_err(|e| anyhow::anyhow!("cannot set up the PXCloud client: {e}"))?;
+        let client = Client::new(startup::client_config(&config)?).map_err(|e| {
+            // Its configuration errors name the setting (`PXCLOUD_CA_FILE /x cannot be read`).
+            if e.message().contains("PXCLOUD_") {
+                anyhow::anyhow!("{}", e.message())
+            } else {
+                anyhow::anyhow!("cannot set up the PXCloud client: {}", e.message())
+            }
+        })?;
         // `Client::new` has logged its warnings (TLS off, clear text) already.
-        let mut spec = startup::connect(&client, config.wait).await?;
+        let mut spec = startup::connect(&client, &config).await?;
         startup::drop_responses(&mut spec);
         let catalog = startup::ingest(&spec, &config.tool_prefix)?;
         drop(spec);

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use openapi_ingest::{Catalog, IngestOptions};
-use pxcloud_client::{Auth, Client, ClientConfig, Secret, TlsTrust};
+use pxcloud_client::{Auth, Client, ClientConfig, ErrorKind, SPEC_PATH, Secret, TlsTrust};
 use serde::Deserialize as _;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -70,30 +70,121 @@ pub async fn start_demo(config: &mut Config) -> anyhow::Result<Demo> {
     Ok(Demo { sim })
 }
 
-/// Logs in and fetches the spec. With `wait`, retries with exponential backoff (up to about
-/// five minutes) instead of failing at the first error.
-pub async fn connect(client: &Client, wait: bool) -> anyhow::Result<Value> {
+/// Logs in and fetches the spec. With `config.wait`, retries with exponential backoff (up to
+/// about five minutes) instead of failing at the first error. A failure is one sentence that
+/// names the setting to change.
+pub async fn connect(client: &Client, config: &Config) -> anyhow::Result<Value> {
     let mut delay = Duration::from_millis(500);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
+    let user = match &config.auth {
+        Some(AuthSetting::Password { username, .. }) => Some(username.as_str()),
+        _ => None,
+    };
     loop {
+        let started = tokio::time::Instant::now();
         // PXCloud serves its document without authentication, so the fetch does not wait for
         // the login (a deployment that protects it is asked again once the token is there).
         let (login, spec) = tokio::join!(client.login(), client.fetch_spec_with(parse_spec));
         let attempt = login
-            .map_err(|e| anyhow::anyhow!("login to PXCloud failed: {e}"))
-            .and_then(|()| {
-                spec.map_err(|e| anyhow::anyhow!("fetching PXCloud's OpenAPI document failed: {e}"))
-            });
+            .map_err(|e| (Step::Login, e))
+            .and_then(|()| spec.map_err(|e| (Step::Document, e)));
+        let waited = started.elapsed();
         match attempt {
             Ok(spec) => return Ok(spec),
-            Err(e) if wait && tokio::time::Instant::now() + delay < deadline => {
-                tracing::warn!("{e:#}; retrying in {:.1} s (--wait)", delay.as_secs_f64());
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(30));
+            Err((step, e)) => {
+                let why = explain(step, &e, client.base_url(), user, waited);
+                if config.wait && tokio::time::Instant::now() + delay < deadline {
+                    tracing::warn!("{why}; retrying in {:.1} s (--wait)", delay.as_secs_f64());
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(Duration::from_secs(30));
+                } else {
+                    return Err(anyhow::anyhow!(why));
+                }
             }
-            Err(e) => return Err(e),
         }
     }
+}
+
+/// The start-up step a failure belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    /// The login (with a password).
+    Login,
+    /// The fetch of PXCloud's OpenAPI document.
+    Document,
+}
+
+/// A failed start-up step as one sentence that names the culprit and what to change.
+///
+/// The client words its errors for any caller: a login's start with `login to PXCloud as
+/// "admin" failed: `, the document's with `fetching the OpenAPI document from <url>: `, and
+/// their `Display` adds the kind (`transport error: `). Start-up says once what it was doing,
+/// so it uses the bare message with that context taken off rather than repeated (should the
+/// client's wording change, the sentence gets longer, not wrong). A message that
+/// already names a setting (a refused login, an unreachable address, an untrusted
+/// certificate) is complete as it is; the others get the step, the address and a setting to
+/// look at. `waited` is how long the attempt took, said when it timed out.
+fn explain(
+    step: Step,
+    e: &pxcloud_client::Error,
+    base: &str,
+    user: Option<&str>,
+    waited: Duration,
+) -> String {
+    let url = format!("{base}{SPEC_PATH}");
+    let contexts = match (step, user) {
+        (Step::Login, Some(user)) => vec![
+            format!("login to PXCloud as {user:?} failed: "),
+            format!("login to PXCloud as {user:?}: "),
+        ],
+        (Step::Login, None) => Vec::new(),
+        (Step::Document, _) => vec![format!("fetching the OpenAPI document from {url}: ")],
+    };
+    let mut detail = e.message();
+    for context in &contexts {
+        detail = detail.strip_prefix(context.as_str()).unwrap_or(detail);
+    }
+    if e.kind() == ErrorKind::Status {
+        // The step names PXCloud already.
+        detail = detail.strip_prefix("PXCloud answered ").unwrap_or(detail);
+    }
+    let secs = waited.as_secs_f64();
+    match (e.kind(), step) {
+        (ErrorKind::Timeout, Step::Login) => {
+            return format!(
+                "PXCloud at {base} did not answer the login within {secs:.1} s; check that it is \
+                 running and reachable, or raise PXCLOUD_TIMEOUT_SECS"
+            );
+        }
+        (ErrorKind::Timeout, Step::Document) => {
+            return format!(
+                "PXCloud at {base} did not send its OpenAPI document ({url}) within {secs:.1} s; \
+                 check that it is running and reachable, or raise PXCLOUD_TIMEOUT_SECS"
+            );
+        }
+        _ if detail.contains("PXCLOUD_") => return detail.to_owned(),
+        _ => {}
+    }
+    let what = match (step, user) {
+        (Step::Login, Some(user)) => format!("logging in to PXCloud at {base} as {user:?}"),
+        (Step::Login, None) => format!("logging in to PXCloud at {base}"),
+        (Step::Document, _) => format!("fetching PXCloud's OpenAPI document from {url}"),
+    };
+    let hint = match (e.kind(), e.status()) {
+        (ErrorKind::Status, Some(500..)) => {
+            "PXCloud failed: see its logs, or start with --wait to retry until it recovers"
+        }
+        (ErrorKind::Status | ErrorKind::Auth, Some(401 | 403)) => {
+            "check the credentials (PXCLOUD_USER and PXCLOUD_PASS, or PXCLOUD_TOKEN)"
+        }
+        (ErrorKind::Auth, _) => "check PXCLOUD_USER and PXCLOUD_PASS",
+        (
+            ErrorKind::Status | ErrorKind::Decode | ErrorKind::NotOpenApi | ErrorKind::TooLarge,
+            _,
+        ) => "check that PXCLOUD_URL is PXCloud's base URL",
+        _ => "check PXCLOUD_URL and that PXCloud is running",
+    };
+    format!("{what} failed: {detail}; {hint}")
 }
 
 /// Parses PXCloud's document as [`drop_responses`] would leave it: the operations'

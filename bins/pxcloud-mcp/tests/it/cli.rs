@@ -234,6 +234,34 @@ fn tools_json_prints_the_tools_list_objects_offline() {
 // ---------------------------------------------------------------------------------------
 // Start-up failures: a clear message, a non-zero exit, never a silent hang.
 
+/// The one error line of a failed start-up, checked to say nothing twice: no run of three
+/// words appears in it more than once (the old `login to PXCloud failed: transport error:
+/// login to PXCloud as "admin" failed: …` would not pass).
+fn error_line(what: &str, exit: &Exit) -> String {
+    let lines: Vec<&str> = exit
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with("pxcloud-mcp: error:"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{what}: one error line: {}", exit.stderr);
+    let line = lines[0].to_owned();
+    let words: Vec<String> = line
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    for (i, run) in words.windows(3).enumerate() {
+        assert!(
+            !words[i + 1..].windows(3).any(|later| later == run),
+            "{what}: {:?} is said twice: {line}",
+            run.join(" ")
+        );
+    }
+    line
+}
+
 /// The binary pointed at `url` as `admin` with `password`.
 fn with_password(url: &str, password: &str) -> Command {
     let mut cmd = client::binary();
@@ -254,14 +282,11 @@ async fn wrong_password_stops_start_up_naming_the_login_failure() {
         let what = format!("{extra:?}");
         assert_eq!(exit.code, Some(1), "{what}: {}", exit.stderr);
         assert!(exit.stdout.is_empty(), "{what}: stdout is for MCP only");
-        assert!(
-            exit.stderr.contains("login to PXCloud failed")
-                && exit
-                    .stderr
-                    .contains("refused the login for user \"admin\" (HTTP 401)")
-                && exit.stderr.contains("check PXCLOUD_USER and PXCLOUD_PASS"),
-            "{what}: {}",
-            exit.stderr
+        assert_eq!(
+            error_line(&what, &exit),
+            "pxcloud-mcp: error: PXCloud refused the login for user \"admin\" (HTTP 401): \
+             wrong user name or password; check PXCLOUD_USER and PXCLOUD_PASS",
+            "{what}"
         );
         assert!(
             !exit.stderr.contains("endpoint http://"),
@@ -287,15 +312,15 @@ async fn failing_spec_endpoint_stops_start_up_naming_the_status() {
     );
     assert_eq!(exit.code, Some(1), "{}", exit.stderr);
     assert!(exit.stdout.is_empty());
-    let line = exit
-        .stderr
-        .lines()
-        .find(|l| l.starts_with("pxcloud-mcp: error:"))
-        .unwrap_or_else(|| panic!("one error line: {}", exit.stderr));
+    let line = error_line("HTTP 500", &exit);
     assert!(
-        line.contains("fetching PXCloud's OpenAPI document failed")
-            && line.contains(&format!("{}{SPEC_PATH}", sim.url()))
-            && line.contains("HTTP 500"),
+        line.starts_with(&format!(
+            "pxcloud-mcp: error: fetching PXCloud's OpenAPI document from {}{SPEC_PATH} failed: \
+             HTTP 500 Internal Server Error",
+            sim.url()
+        )) && line.ends_with(
+            "PXCloud failed: see its logs, or start with --wait to retry until it recovers"
+        ),
         "{line}"
     );
     assert!(sim.log().count("GET", SPEC_PATH) >= 1);
@@ -325,12 +350,35 @@ async fn slow_spec_endpoint_stops_start_up_after_the_timeout() {
         "it waited for the document: {:?}",
         exit.elapsed
     );
+    let line = error_line("slow document", &exit);
     assert!(
-        exit.stderr
-            .contains("fetching PXCloud's OpenAPI document failed")
-            && exit.stderr.contains("timeout"),
-        "{}",
-        exit.stderr
+        line.starts_with(&format!(
+            "pxcloud-mcp: error: PXCloud at {0} did not send its OpenAPI document ({0}{SPEC_PATH}) within 1.",
+            sim.url()
+        )) && line.ends_with(" s; check that it is running and reachable, or raise PXCLOUD_TIMEOUT_SECS"),
+        "{line}"
+    );
+}
+
+/// PXCloud that does not answer at all in time (every request slow): the login is what
+/// start-up waited for, and the message says so with the setting that bounds the wait.
+#[tokio::test(flavor = "multi_thread")]
+async fn slow_login_stops_start_up_naming_the_timeout_setting() {
+    let sim = sim().await;
+    sim.faults().set_latency(Duration::from_secs(20));
+    let mut cmd = with_password(&sim.url(), pxcloud_sim::ADMIN_PASSWORD);
+    cmd.env("PXCLOUD_TIMEOUT_SECS", "1");
+    let exit = exits_within(cmd, Duration::from_secs(8));
+    assert_eq!(exit.code, Some(1), "{}", exit.stderr);
+    assert!(exit.stdout.is_empty());
+    let line = error_line("slow login", &exit);
+    assert!(
+        line.starts_with(&format!(
+            "pxcloud-mcp: error: PXCloud at {} did not answer the login within 1.",
+            sim.url()
+        )) && line
+            .ends_with(" s; check that it is running and reachable, or raise PXCLOUD_TIMEOUT_SECS"),
+        "{line}"
     );
 }
 
@@ -344,17 +392,71 @@ async fn unreachable_pxcloud_without_wait_exits_at_once() {
     );
     assert_eq!(exit.code, Some(1), "{}", exit.stderr);
     assert!(exit.stdout.is_empty());
+    let line = error_line("unreachable", &exit);
     assert!(
-        exit.stderr
-            .contains(&format!("cannot connect to PXCloud at {url}"))
-            && exit.stderr.contains("check PXCLOUD_URL"),
-        "{}",
-        exit.stderr
+        line.starts_with(&format!(
+            "pxcloud-mcp: error: cannot connect to PXCloud at {url} ("
+        )) && line.ends_with("); check PXCLOUD_URL and that PXCloud is running"),
+        "{line}"
     );
     assert!(
         !exit.stderr.contains("retrying"),
         "no retries without --wait: {}",
         exit.stderr
+    );
+}
+
+/// A web server that is not PXCloud (an HTML page for every request): the usual result of a
+/// PXCLOUD_URL pointing at the wrong port or host.
+fn not_pxcloud() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+            let mut buf = [0u8; 4096];
+            while matches!(stream.read(&mut buf), Ok(n) if n > 0) {}
+            let page = "<html>It works!</html>";
+            let _ = std::io::Write::write_all(
+                &mut stream,
+                format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                    page.len()
+                )
+                .as_bytes(),
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn an_address_that_is_not_pxcloud_is_named_with_the_setting() {
+    let url = not_pxcloud();
+    let exit = exits_within(
+        with_password(&url, pxcloud_sim::ADMIN_PASSWORD),
+        Duration::from_secs(10),
+    );
+    assert_eq!(exit.code, Some(1), "{}", exit.stderr);
+    assert_eq!(
+        error_line("not PXCloud", &exit),
+        format!(
+            "pxcloud-mcp: error: logging in to PXCloud at {url} as \"admin\" failed: the login answer \
+             is not what PXCloud sends (not JSON); check that PXCLOUD_URL is PXCloud's base URL"
+        )
+    );
+    // With a token there is no login at start-up: the document is what shows it.
+    let mut cmd = client::binary();
+    cmd.env("PXCLOUD_URL", &url).env("PXCLOUD_TOKEN", "t0ken");
+    let exit = exits_within(cmd, Duration::from_secs(10));
+    assert_eq!(exit.code, Some(1), "{}", exit.stderr);
+    let line = error_line("not PXCloud, token", &exit);
+    assert!(
+        line.starts_with(&format!(
+            "pxcloud-mcp: error: fetching PXCloud's OpenAPI document from {url}{SPEC_PATH} failed: "
+        )) && line.ends_with("is not valid JSON: expected value at line 1 column 1; check that PXCLOUD_URL is PXCloud's base URL"),
+        "{line}"
     );
 }
 
