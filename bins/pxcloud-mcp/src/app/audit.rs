@@ -5,8 +5,9 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use anyhow::Context as _;
 use policy::AuditRecord;
+
+use crate::config::Config;
 
 /// An append-only JSON-lines file. Each record is written and flushed whole, under a lock, so
 /// concurrent calls never interleave their lines.
@@ -17,15 +18,22 @@ pub struct AuditSink {
 }
 
 impl AuditSink {
-    /// Opens (creating) the file for appending.
+    /// Opens `config`'s audit file, if it names one.
+    pub fn open_configured(config: &Config) -> anyhow::Result<Option<AuditSink>> {
+        config.audit_log.as_deref().map(AuditSink::open).transpose()
+    }
+
+    /// Opens (creating) the file for appending. The error names the setting, the path, why
+    /// and what to check.
     pub fn open(path: &Path) -> anyhow::Result<AuditSink> {
         let file = OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
-            .with_context(|| {
-                format!(
-                    "PXCLOUD_AUDIT_LOG: cannot open {} for appending",
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "PXCLOUD_AUDIT_LOG (--audit-log): cannot open {} for appending ({e}); check \
+                     that it names a file in a directory that exists and is writable",
                     path.display()
                 )
             })?;

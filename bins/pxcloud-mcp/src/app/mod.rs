@@ -266,6 +266,8 @@ impl App {
     /// Start-up: (demo simulator,) client, login, spec, ingest, policy. Fails with a message
     /// that says what to fix; never hangs (every step has a deadline).
     pub async fn start(mut config: Config) -> anyhow::Result<App> {
+        // A local mistake is reported before any network work, however PXCloud is doing.
+        let audit = AuditSink::open_configured(&config)?;
         let demo = if config.demo {
             Some(startup::start_demo(&mut config).await?)
         } else {
@@ -284,16 +286,27 @@ impl App {
         startup::drop_responses(&mut spec);
         let catalog = startup::ingest(&spec, &config.tool_prefix)?;
         drop(spec);
-        App::assemble(config, client, catalog, demo)
+        App::build(config, client, catalog, demo, audit)
     }
 
-    /// Builds the application from parts (used by [`App::start`] and by tests that bring
-    /// their own catalog).
+    /// Builds the application from parts (used by tests and embedders that bring their own
+    /// catalog); opens `PXCLOUD_AUDIT_LOG` like [`App::start`] does.
     pub fn assemble(
         config: Config,
         client: Client,
         catalog: Catalog,
         demo: Option<startup::Demo>,
+    ) -> anyhow::Result<App> {
+        let audit = AuditSink::open_configured(&config)?;
+        App::build(config, client, catalog, demo, audit)
+    }
+
+    fn build(
+        config: Config,
+        client: Client,
+        catalog: Catalog,
+        demo: Option<startup::Demo>,
+        audit: Option<AuditSink>,
     ) -> anyhow::Result<App> {
         let key = match &config.secret {
             Some(secret) => SigningKey::from_bytes(secret.expose().as_bytes()),
@@ -308,10 +321,6 @@ impl App {
         if let Some(unknown) = guard.unknown_tags(&catalog) {
             tracing::warn!("PXCLOUD_TOOLS: {unknown}");
         }
-        let audit = match &config.audit_log {
-            Some(path) => Some(AuditSink::open(path)?),
-            None => None,
-        };
         let state = CatalogState::build(catalog, &guard, config.tool_mode);
         tracing::info!(
             tools = state.visible.len(),

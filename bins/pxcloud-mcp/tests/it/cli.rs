@@ -460,6 +460,54 @@ fn an_address_that_is_not_pxcloud_is_named_with_the_setting() {
     );
 }
 
+/// A `PXCLOUD_AUDIT_LOG` that cannot be opened is reported before any network work: first
+/// (even with PXCloud unreachable, or unreachable in a way that takes the whole timeout) and
+/// without a request reaching PXCloud.
+#[tokio::test(flavor = "multi_thread")]
+async fn unusable_audit_log_is_reported_before_connecting() {
+    let missing_dir = std::env::temp_dir()
+        .join(format!("pxcloud-mcp-it-{}-no-such-dir", std::process::id()))
+        .join("audit.jsonl");
+    let a_directory = std::env::temp_dir();
+    let unreachable = format!("http://127.0.0.1:{}", free_port());
+    let sim = sim().await;
+    sim.faults().set_latency(Duration::from_secs(20));
+    for (path, why) in [
+        (&missing_dir, "No such file or directory"),
+        (&a_directory, "Is a directory"),
+    ] {
+        for (url, timeout) in [(unreachable.as_str(), "5"), (sim.url().as_str(), "30")] {
+            let what = format!("{} at {url}", path.display());
+            let mut cmd = with_password(url, pxcloud_sim::ADMIN_PASSWORD);
+            cmd.env("PXCLOUD_AUDIT_LOG", path)
+                .env("PXCLOUD_TIMEOUT_SECS", timeout);
+            // Well within the 30 s a slow PXCloud would take to time out.
+            let exit = exits_within(cmd, Duration::from_secs(10));
+            assert_eq!(exit.code, Some(1), "{what}: {}", exit.stderr);
+            assert!(exit.stdout.is_empty(), "{what}");
+            let line = error_line(&what, &exit);
+            assert!(
+                line.starts_with(&format!(
+                    "pxcloud-mcp: error: PXCLOUD_AUDIT_LOG (--audit-log): cannot open {} for appending ({why}",
+                    path.display()
+                )) && line.ends_with("check that it names a file in a directory that exists and is writable"),
+                "{what}: {line}"
+            );
+            assert!(
+                !exit.stderr.contains("cannot connect") && !exit.stderr.contains("retrying"),
+                "{what}: the audit error comes first: {}",
+                exit.stderr
+            );
+        }
+    }
+    assert!(!missing_dir.exists());
+    assert_eq!(
+        sim.log().entries().len(),
+        0,
+        "nothing reached PXCloud before the audit file was refused"
+    );
+}
+
 /// Starts a simulator on `port` after `delay` (PXCloud booting after the MCP server).
 fn sim_later(port: u16, delay: Duration) -> tokio::task::JoinHandle<Sim> {
     tokio::spawn(async move {
