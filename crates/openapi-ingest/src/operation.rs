@@ -306,6 +306,7 @@ impl<'a> Builder<'a> {
         let title = summary
             .and_then(|s| s.lines().next())
             .map(str::trim)
+            .map(title_of)
             .filter(|s| !s.is_empty())
             .map(str::to_owned);
         let extensions: Map<String, Value> = op
@@ -498,6 +499,7 @@ impl<'a> Builder<'a> {
             &format!("{} {}", method.as_str(), ctx.key),
         );
 
+        drop_name_echoes(&mut props);
         let mut input = Map::new();
         input.insert("type".into(), Value::from("object"));
         input.insert("properties".into(), Value::Object(props));
@@ -805,6 +807,56 @@ impl<'a> Builder<'a> {
 }
 
 /// Splits a `paths` key into the path template and any query pairs written into it.
+/// A summary as a display title: without the full stop of a sentence ("Get a VM." → "Get a
+/// VM"); an ellipsis stays.
+fn title_of(summary: &str) -> &str {
+    match summary.strip_suffix('.') {
+        Some(stem) if !stem.ends_with('.') => stem.trim_end(),
+        _ => summary,
+    }
+}
+
+/// Drops the descriptions that only restate their property's name (`id`: "Id",
+/// `full_name`: "Full name."): repeated text that tells the model nothing the name does not.
+fn drop_name_echoes(props: &mut Map<String, Value>) {
+    for (name, schema) in props.iter_mut() {
+        let Value::Object(schema) = schema else {
+            continue;
+        };
+        if schema
+            .get("description")
+            .and_then(Value::as_str)
+            .is_some_and(|d| echoes_name(name, d))
+        {
+            schema.remove("description");
+        }
+        if let Some(Value::Object(inner)) = schema.get_mut("properties") {
+            drop_name_echoes(inner);
+        }
+        if let Some(Value::Object(items)) = schema.get_mut("items")
+            && let Some(Value::Object(inner)) = items.get_mut("properties")
+        {
+            drop_name_echoes(inner);
+        }
+    }
+}
+
+/// `true` when `description` is `name` again, ignoring case, punctuation and spacing.
+fn echoes_name(name: &str, description: &str) -> bool {
+    let letters = |s: &str| {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<String>()
+    };
+    let name = letters(name);
+    !name.is_empty()
+        && name == letters(description)
+        && description
+            .chars()
+            .all(|c| c.is_ascii() && !c.is_ascii_control())
+}
+
 fn split_path_key(key: &str) -> (String, Vec<(String, String)>) {
     let Some((path, query)) = key.split_once('?') else {
         return (key.to_owned(), Vec::new());

@@ -182,19 +182,51 @@ fn strings(value: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// Every `description` in `value`, except one that only restates its property's name
+/// (`id`: "Id"): the server leaves those out as repeated text, so they are not "lost".
 fn descriptions(value: &Value, out: &mut Vec<String>) {
+    described(value, None, out);
+}
+
+fn described(value: &Value, owner: Option<&str>, out: &mut Vec<String>) {
     match value {
-        Value::Array(items) => items.iter().for_each(|v| descriptions(v, out)),
+        Value::Array(items) => items.iter().for_each(|v| described(v, None, out)),
         Value::Object(map) => {
             for (key, child) in map {
                 match (key.as_str(), child) {
-                    ("description", Value::String(text)) => out.push(text.clone()),
-                    _ => descriptions(child, out),
+                    ("description", Value::String(text)) => {
+                        if !owner.is_some_and(|name| echoes_name(name, text)) {
+                            out.push(text.clone());
+                        }
+                    }
+                    ("properties", Value::Object(props)) => {
+                        for (name, schema) in props {
+                            described(schema, Some(name), out);
+                        }
+                    }
+                    _ => described(child, None, out),
                 }
             }
         }
         _ => {}
     }
+}
+
+/// `true` when `description` is `name` again, ignoring case, punctuation and spacing
+/// (the same rule as openapi-ingest's).
+fn echoes_name(name: &str, description: &str) -> bool {
+    let letters = |s: &str| {
+        s.chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect::<String>()
+    };
+    let name = letters(name);
+    !name.is_empty()
+        && name == letters(description)
+        && description
+            .chars()
+            .all(|c| c.is_ascii() && !c.is_ascii_control())
 }
 
 fn collapse(text: &str) -> String {
@@ -269,6 +301,12 @@ mod tests {
         let complete = json!({"description": "Update a VM.\n\nChanges settings.", "inputSchema": {"properties": {
             "id": {"description": "VM id"}, "name": {"description": "The  name."}}}});
         assert!(lost_descriptions(&naive, &complete).is_empty());
+        let echoes = json!({"properties": {"id": {"description": "Id"},
+            "full_name": {"description": "Full name."}, "tier": {"description": "Tier of it."}}});
+        assert_eq!(
+            lost_descriptions(&json!({"inputSchema": echoes}), &json!({})),
+            ["Tier of it."]
+        );
         let partial = json!({"description": "Update a VM.", "inputSchema": {}});
         assert_eq!(
             lost_descriptions(&naive, &partial),

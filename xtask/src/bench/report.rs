@@ -427,6 +427,8 @@ const METHOD: &str = "\
 - **Descriptions missing**: every description of the minimal naive tool (summary, description,
   every `description` in its schema, a `$ref`'s own `description` winning over the referenced
   schema's as OpenAPI 3.1 says) must appear, whitespace aside, somewhere in the server's tool.
+  Exempt: a property's description that only restates the property's name (`id`: “Id”,
+  `full_name`: “Full name.”), which the server leaves out as repeated text.
 - **Dynamic mode**: the same server with `PXCLOUD_TOOL_MODE=dynamic`.
 - **Per-call latency**: `tools/call pxcloud_get_vm` (`GET /api/vms/cluster1:pve1:100`, about 600
   bytes) sent one at a time over stdio and read on the same thread, against the same GET sent

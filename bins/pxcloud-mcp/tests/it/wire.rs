@@ -640,8 +640,10 @@ async fn served_tools_carry_title_hints_annotations_and_meta() {
         let tools = w.tools();
 
         let migrate = find(&tools, "pxcloud_migrate_vm");
+        let summary = migrate_op["summary"].as_str().expect("summary");
         assert_eq!(
-            migrate["title"], migrate_op["summary"],
+            migrate["title"],
+            summary.strip_suffix('.').unwrap_or(summary),
             "{}: {migrate}",
             w.era
         );

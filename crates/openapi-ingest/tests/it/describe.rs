@@ -87,3 +87,72 @@ fn code_blocks_keep_their_repeated_lines() {
     let got = description_of(json!({"summary": "Set a secret", "description": text}));
     assert_eq!(got, format!("Set a secret.\n\n{text}"));
 }
+
+#[test]
+fn a_title_has_no_full_stop() {
+    for (summary, title) in [
+        ("Get a virtual machine.", "Get a virtual machine"),
+        ("List pets", "List pets"),
+        ("Wait...", "Wait..."),
+        ("Find things .", "Find things"),
+    ] {
+        let c = ingest(&doc30(
+            "/x",
+            json!({"get": {"summary": summary, "responses": {"204": {"description": "ok"}}}}),
+        ));
+        let t = &c.tools()[0];
+        assert_eq!(t.title(), Some(title), "{summary}");
+        assert!(
+            t.description().starts_with(summary.trim_end_matches(" .")),
+            "{summary}"
+        );
+    }
+}
+
+#[test]
+fn descriptions_that_only_restate_the_name_are_left_out() {
+    let doc = json!({
+        "openapi": "3.1.0",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/users/{id}": {"put": {
+            "parameters": [
+                {"name": "id", "in": "path", "required": true, "description": "Id",
+                 "schema": {"type": "string"}},
+                {"name": "vm_id", "in": "query", "description": "ID of the VM to attach.",
+                 "schema": {"type": "string"}}
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {
+                    "full_name": {"type": "string", "description": "Full name."},
+                    "size": {"type": "string", "description": "Größe"},
+                    "grosse": {"type": "string", "description": "Größe"},
+                    "tier": {"type": "string", "description": "Tier of the plan."},
+                    "address": {"type": "object", "description": "Address.",
+                                "properties": {"city": {"type": "string", "description": "City"}}},
+                    "tags": {"type": "array", "items": {"type": "object",
+                             "properties": {"key": {"type": "string", "description": "KEY"}}}}
+                }
+            }}}},
+            "responses": {"204": {"description": "ok"}}
+        }}}
+    });
+    let c = ingest(&doc);
+    let props = &c.tools()[0].input_schema()["properties"];
+    for gone in [
+        "/id/description",
+        "/full_name/description",
+        "/address/description",
+        "/address/properties/city/description",
+        "/tags/items/properties/key/description",
+    ] {
+        assert!(
+            props.pointer(gone).is_none(),
+            "{gone} should be left out: {props}"
+        );
+    }
+    assert_eq!(props["vm_id"]["description"], "ID of the VM to attach.");
+    assert_eq!(props["size"]["description"], "Größe");
+    assert_eq!(props["grosse"]["description"], "Größe");
+    assert_eq!(props["tier"]["description"], "Tier of the plan.");
+}
