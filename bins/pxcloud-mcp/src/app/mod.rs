@@ -431,7 +431,8 @@ impl App {
         self.call_catalog(name, args, caller).await
     }
 
-    /// What the prompts and guides say about this server.
+    /// What the prompts and guides say about this server: read-only when the policy limits the
+    /// tools to reads, by `PXCLOUD_READ_ONLY` or by the `read_only` profile.
     pub fn prompt_context(&self) -> PromptContext {
         let state = self.state();
         let mut tags: Vec<String> = state
@@ -446,7 +447,8 @@ impl App {
             tool_count: state.visible.len(),
             tags,
             allow_delete: policy.allow_delete,
-            read_only: policy.read_only,
+            read_only: policy.read_only
+                || policy.profile.is_some_and(policy::Profile::is_read_only),
             dry_run: policy.dry_run,
         }
     }

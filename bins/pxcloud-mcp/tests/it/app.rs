@@ -757,3 +757,48 @@ async fn setup_wizard_drafts_a_profile_without_forms_and_asks_with_them() {
     assert_eq!(out.structured["env"]["PXCLOUD_ALLOW_DELETE"], "true");
     assert_eq!(form.asked.lock().expect("lock").len(), 2, "two steps");
 }
+
+/// `App::prompt_context` says read-only whichever setting makes the server read-only (the
+/// `read_only` profile as well as PXCLOUD_READ_ONLY), as the tool list shows it.
+#[tokio::test]
+async fn prompt_context_is_read_only_under_the_read_only_profile() {
+    let sim = sim().await;
+    let cases: [(&str, fn(&mut RawOptions), bool); 4] = [
+        ("defaults", |_| {}, false),
+        (
+            "PXCLOUD_READ_ONLY",
+            |r| r.read_only = Some("true".into()),
+            true,
+        ),
+        (
+            "read_only profile",
+            |r| r.profile = Some("read_only".into()),
+            true,
+        ),
+        (
+            "operator profile",
+            |r| r.profile = Some("operator".into()),
+            false,
+        ),
+    ];
+    for (what, set, read_only) in cases {
+        let app = start(&sim, set).await;
+        let only_reads = app
+            .list_tools(false)
+            .iter()
+            .filter(|t| t.meta.is_some())
+            .all(|t| t.annotations["readOnlyHint"] == true);
+        assert_eq!(only_reads, read_only, "{what}: the listing");
+        let ctx = app.prompt_context();
+        assert_eq!(ctx.read_only, read_only, "{what}");
+        let block = pxcloud_mcp::prompts::context_block(&ctx);
+        assert_eq!(
+            block.contains("Mode: read-only (no mutating tools are exposed)"),
+            read_only,
+            "{what}: {block}"
+        );
+        if read_only {
+            assert!(block.contains("DELETE tools: disabled"), "{what}: {block}");
+        }
+    }
+}
