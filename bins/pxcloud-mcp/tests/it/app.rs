@@ -763,26 +763,19 @@ async fn setup_wizard_drafts_a_profile_without_forms_and_asks_with_them() {
 #[tokio::test]
 async fn prompt_context_is_read_only_under_the_read_only_profile() {
     let sim = sim().await;
-    let cases: [(&str, fn(&mut RawOptions), bool); 4] = [
-        ("defaults", |_| {}, false),
-        (
-            "PXCLOUD_READ_ONLY",
-            |r| r.read_only = Some("true".into()),
-            true,
-        ),
-        (
-            "read_only profile",
-            |r| r.profile = Some("read_only".into()),
-            true,
-        ),
-        (
-            "operator profile",
-            |r| r.profile = Some("operator".into()),
-            false,
-        ),
+    // (what, PXCLOUD_READ_ONLY, PXCLOUD_PROFILE, read-only?)
+    let cases = [
+        ("defaults", None, None, false),
+        ("PXCLOUD_READ_ONLY", Some("true"), None, true),
+        ("read_only profile", None, Some("read_only"), true),
+        ("operator profile", None, Some("operator"), false),
     ];
-    for (what, set, read_only) in cases {
-        let app = start(&sim, set).await;
+    for (what, read_only_var, profile, read_only) in cases {
+        let app = start(&sim, |r| {
+            r.read_only = read_only_var.map(str::to_owned);
+            r.profile = profile.map(str::to_owned);
+        })
+        .await;
         let only_reads = app
             .list_tools(false)
             .iter()
