@@ -2,6 +2,8 @@
 //! tools. `pxcloud_invoke_tool` goes through exactly the same path as a direct call, so every
 //! policy rule applies unchanged; hidden tools are as unknown here as in full mode.
 
+use std::sync::LazyLock;
+
 use serde_json::{Map, Value, json};
 
 use super::{App, CallError, Caller, ToolEntry};
@@ -14,7 +16,14 @@ pub const DESCRIBE: &str = "pxcloud_describe_tool";
 /// Calls one tool.
 pub const INVOKE: &str = "pxcloud_invoke_tool";
 
-pub(super) fn entries() -> Vec<ToolEntry> {
+/// The three tools of dynamic mode, made once: they never change, and a look-up by name
+/// borrows them.
+pub(super) fn entries() -> &'static [ToolEntry] {
+    static ENTRIES: LazyLock<Vec<ToolEntry>> = LazyLock::new(make_entries);
+    &ENTRIES
+}
+
+fn make_entries() -> Vec<ToolEntry> {
     vec![
         ToolEntry {
             name: SEARCH.to_owned(),

@@ -124,21 +124,27 @@ impl CatalogState {
                 self.visible_tools()
                     .map(|tool| catalog_entry(guard, tool, can_elicit)),
             ),
-            ToolMode::Dynamic => entries.extend(dynamic::entries()),
+            ToolMode::Dynamic => entries.extend_from_slice(dynamic::entries()),
         }
-        entries.extend(workflow::entries());
+        entries.extend_from_slice(workflow::entries());
         entries
     }
 
-    /// The `tools/list` entry called `name`, if listed.
-    fn entry(&self, guard: &Guard, name: &str, can_elicit: bool) -> Option<ToolEntry> {
+    /// Where the listed tool called `name` is, if listed.
+    fn locate(&self, name: &str) -> Option<Listed> {
         let listed = match self.mode {
-            ToolMode::Full => self
-                .tool(name)
-                .map(|tool| catalog_entry(guard, tool, can_elicit)),
-            ToolMode::Dynamic => dynamic::entries().into_iter().find(|e| e.name == name),
+            ToolMode::Full => self.visible.get(name).copied().map(Listed::Catalog),
+            ToolMode::Dynamic => dynamic::entries()
+                .iter()
+                .find(|e| e.name == name)
+                .map(Listed::Fixed),
         };
-        listed.or_else(|| workflow::entries().into_iter().find(|e| e.name == name))
+        listed.or_else(|| {
+            workflow::entries()
+                .iter()
+                .find(|e| e.name == name)
+                .map(Listed::Fixed)
+        })
     }
 
     fn tool(&self, name: &str) -> Option<&Tool> {
@@ -152,6 +158,92 @@ impl CatalogState {
             .tools()
             .iter()
             .filter(|t| self.visible.contains_key(t.name()))
+    }
+}
+
+/// Where a listed tool is: in the catalog, or one of the fixed workflow and dynamic-mode tools.
+#[derive(Debug, Clone, Copy)]
+enum Listed {
+    /// Index into the catalog's tools.
+    Catalog(usize),
+    /// A workflow or dynamic-mode tool.
+    Fixed(&'static ToolEntry),
+}
+
+/// One listed tool, borrowed rather than copied: a handle on the catalog in use (a spec
+/// refresh meanwhile does not pull the tool away) that makes nothing until asked.
+///
+/// For look-ups on every call, where [`App::find_tool`] would copy the whole definition,
+/// schemas included, to read a part of it.
+#[derive(Debug, Clone)]
+pub struct ToolRef {
+    app: App,
+    state: Arc<CatalogState>,
+    listed: Listed,
+}
+
+/// What a [`ToolRef`] points at.
+enum View<'a> {
+    Catalog(&'a Tool),
+    Fixed(&'a ToolEntry),
+}
+
+impl ToolRef {
+    fn view(&self) -> View<'_> {
+        match self.listed {
+            Listed::Fixed(entry) => View::Fixed(entry),
+            // `App::tool` checked the index against this very catalog, which the handle holds.
+            Listed::Catalog(i) => self
+                .state
+                .catalog
+                .tools()
+                .get(i)
+                .map_or(View::Fixed(&workflow::entries()[0]), View::Catalog),
+        }
+    }
+
+    /// The catalog tool, or `None` for a workflow or dynamic-mode tool.
+    pub fn catalog_tool(&self) -> Option<&Tool> {
+        match self.view() {
+            View::Catalog(tool) => Some(tool),
+            View::Fixed(_) => None,
+        }
+    }
+
+    /// The name, as listed.
+    pub fn name(&self) -> &str {
+        match self.view() {
+            View::Catalog(tool) => tool.name(),
+            View::Fixed(entry) => &entry.name,
+        }
+    }
+
+    /// The JSON Schema of the tool's own arguments, borrowed. For a workflow or dynamic-mode
+    /// tool it is the listed `inputSchema`; a catalog tool's listed schema
+    /// ([`ToolRef::to_entry`]) is this one plus the server's control arguments, added beside
+    /// these properties without changing them: `confirmed`, `confirmation` and the dry-run
+    /// flag on writes, `fields` on reads.
+    pub fn arguments_schema(&self) -> &Value {
+        match self.view() {
+            View::Catalog(tool) => tool.input_schema(),
+            View::Fixed(entry) => &entry.input_schema,
+        }
+    }
+
+    /// The `properties` of [`ToolRef::arguments_schema`], if it has any.
+    pub fn argument_properties(&self) -> Option<&Map<String, Value>> {
+        self.arguments_schema()
+            .get("properties")
+            .and_then(Value::as_object)
+    }
+
+    /// The `tools/list` entry for a client that can (or cannot) ask its user, as
+    /// [`App::find_tool`] returns it (made, so the schemas are copied).
+    pub fn to_entry(&self, can_elicit: bool) -> ToolEntry {
+        match self.view() {
+            View::Catalog(tool) => catalog_entry(&self.app.inner.guard, tool, can_elicit),
+            View::Fixed(entry) => entry.clone(),
+        }
     }
 }
 
@@ -407,9 +499,25 @@ impl App {
         self.state().listing(&self.inner.guard, can_elicit)
     }
 
-    /// One listed tool by name, without copying the whole list.
+    /// One listed tool by name, without copying the whole list (but copying this tool's
+    /// schemas: [`App::tool`] borrows them instead).
     pub fn find_tool(&self, name: &str, can_elicit: bool) -> Option<ToolEntry> {
-        self.state().entry(&self.inner.guard, name, can_elicit)
+        self.tool(name).map(|tool| tool.to_entry(can_elicit))
+    }
+
+    /// One listed tool by name, borrowed: nothing is copied or made (a name look-up and a
+    /// reference count), whatever is read from it.
+    pub fn tool(&self, name: &str) -> Option<ToolRef> {
+        let state = self.state();
+        let listed = state.locate(name)?;
+        if let Listed::Catalog(i) = listed {
+            state.catalog.tools().get(i)?;
+        }
+        Some(ToolRef {
+            app: self.clone(),
+            state,
+            listed,
+        })
     }
 
     /// Runs one tool.

@@ -1,5 +1,6 @@
 //! Workflow tools: `pxcloud_confirm_change`, `pxcloud_setup` and `pxcloud_wait_task`.
 
+use std::sync::LazyLock;
 use std::time::{Duration, Instant, SystemTime};
 
 use openapi_ingest::Method;
@@ -24,7 +25,14 @@ const MAX_WAIT: Duration = Duration::from_secs(3600);
 /// Log lines returned with a finished task.
 const LOG_TAIL: usize = 20;
 
-pub(super) fn entries() -> Vec<ToolEntry> {
+/// The workflow tools, made once: they never change, and a look-up by name
+/// borrows them.
+pub(super) fn entries() -> &'static [ToolEntry] {
+    static ENTRIES: LazyLock<Vec<ToolEntry>> = LazyLock::new(make_entries);
+    &ENTRIES
+}
+
+fn make_entries() -> Vec<ToolEntry> {
     vec![
         ToolEntry {
             name: CONFIRM_CHANGE.to_owned(),

@@ -795,3 +795,82 @@ async fn prompt_context_is_read_only_under_the_read_only_profile() {
         }
     }
 }
+
+/// `App::tool` borrows: the schema it shows is the catalog's own (the same address on every
+/// look-up, nothing made per call), its properties are the listed ones without the server's
+/// control arguments, and `to_entry` is exactly what `find_tool` and `tools/list` give.
+#[tokio::test]
+async fn tool_lookup_borrows_the_listed_definition() {
+    let sim = sim().await;
+    for dynamic in [false, true] {
+        let app = start(&sim, |r| {
+            r.tool_mode = dynamic.then(|| "dynamic".to_owned());
+        })
+        .await;
+        for can_elicit in [false, true] {
+            let listing = app.list_tools(can_elicit);
+            assert!(listing.len() >= 6);
+            for listed in &listing {
+                let what = format!("{} (dynamic {dynamic}, elicit {can_elicit})", listed.name);
+                let tool = app.tool(&listed.name).expect("listed tools are found");
+                assert_eq!(tool.name(), listed.name, "{what}");
+                assert_eq!(&tool.to_entry(can_elicit), listed, "{what}");
+                assert_eq!(
+                    app.find_tool(&listed.name, can_elicit).as_ref(),
+                    Some(listed),
+                    "{what}"
+                );
+                assert!(
+                    std::ptr::eq(
+                        tool.arguments_schema(),
+                        app.tool(&listed.name).expect("again").arguments_schema()
+                    ),
+                    "{what}: borrowed, not made"
+                );
+                assert_eq!(
+                    tool.catalog_tool().is_some(),
+                    listed.meta.is_some(),
+                    "{what}"
+                );
+                let listed_props = listed.input_schema["properties"]
+                    .as_object()
+                    .expect("listed properties");
+                let own = tool.argument_properties().expect("properties");
+                for (name, schema) in own {
+                    assert_eq!(listed_props.get(name), Some(schema), "{what}: {name}");
+                }
+                // Only the server's control arguments are added.
+                for name in listed_props.keys().filter(|k| !own.contains_key(*k)) {
+                    assert!(
+                        ["confirmed", "confirmation", "dry_run", "fields"].contains(&name.as_str()),
+                        "{what}: {name} is neither the tool's nor a control argument"
+                    );
+                }
+            }
+        }
+        assert!(app.tool("pxcloud_nope").is_none());
+        assert!(
+            app.tool("pxcloud_bmc_proxy").is_none(),
+            "hidden by the default path exclusions"
+        );
+        assert_eq!(
+            app.tool("pxcloud_get_vm").is_some(),
+            !dynamic,
+            "catalog tools are listed in full mode only"
+        );
+    }
+
+    // A handle keeps the catalog it was taken from across a refresh.
+    let app = start(&sim, |_| {}).await;
+    let held = app.tool("pxcloud_get_vm").expect("listed");
+    let smaller = openapi_ingest::Catalog::from_value(
+        &json!({"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "paths": {"/api/ping": {"get": {
+            "operationId": "ping", "responses": {"200": {"description": "ok"}}}}}}),
+        &openapi_ingest::IngestOptions::default(),
+    )
+    .expect("catalog");
+    assert!(app.replace_catalog(smaller));
+    assert!(app.tool("pxcloud_get_vm").is_none());
+    assert_eq!(held.name(), "pxcloud_get_vm");
+    assert_eq!(held.catalog_tool().map(|t| t.path()), Some("/api/vms/{id}"));
+}
