@@ -109,10 +109,11 @@ async fn tools_command(config: Config, args: &ToolsArgs) -> anyhow::Result<()> {
             let meta = e.meta.clone().unwrap_or(Value::Null);
             let safety = if e.annotations["readOnlyHint"] == true {
                 "read"
-            } else if e.annotations["destructiveHint"] == true {
-                "destructive"
-            } else {
+            } else if e.annotations["destructiveHint"] == false {
                 "write"
+            } else {
+                // The protocol's default for a write: destructive.
+                "destructive"
             };
             writeln!(
                 stdout,

@@ -92,7 +92,8 @@ pub(crate) fn to_tool(entry: ToolEntry) -> Tool {
     let mut tool = Tool::new(entry.name, entry.description).with_input_schema(entry.input_schema);
     tool.title = entry.title;
     tool.output_schema = entry.output_schema;
-    tool.annotations = Some(annotations);
+    // No member at all means the protocol's defaults (a destructive write): leave it out.
+    tool.annotations = (annotations != ToolAnnotations::default()).then_some(annotations);
     tool.meta = entry.meta;
     tool
 }

@@ -288,16 +288,18 @@ fn catalog_entry(guard: &Guard, tool: &Tool, can_elicit: bool) -> ToolEntry {
 }
 
 /// The annotations without the members that only repeat the protocol's defaults
-/// (`readOnlyHint: false`, `openWorldHint: true`, `idempotentHint: false`): they are on every
-/// tool of `tools/list`. Reads say `readOnlyHint: true`; writes always say `destructiveHint`,
-/// true or false, although true is the default, so no client has to know the default.
+/// (`readOnlyHint: false`, `destructiveHint: true`, `idempotentHint: false`,
+/// `openWorldHint: true`): they would be on nearly every tool of `tools/list`. Reads say
+/// `readOnlyHint: true`; a write that is not destructive says `destructiveHint: false`; a
+/// destructive write says nothing, which the protocol defines as the worst case (may destroy,
+/// not idempotent, open world). An empty object is left out of the tool altogether.
 fn compact_annotations(a: policy::Annotations) -> Value {
     let mut map = Map::new();
     if a.read_only_hint {
         map.insert("readOnlyHint".into(), Value::Bool(true));
     }
-    if let Some(d) = a.destructive_hint {
-        map.insert("destructiveHint".into(), Value::Bool(d));
+    if a.destructive_hint == Some(false) {
+        map.insert("destructiveHint".into(), Value::Bool(false));
     }
     if a.idempotent_hint == Some(true) {
         map.insert("idempotentHint".into(), Value::Bool(true));

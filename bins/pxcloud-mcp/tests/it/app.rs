@@ -107,7 +107,9 @@ async fn lists_visible_operations_and_workflow_tools() {
         .iter()
         .find(|t| t.name == "pxcloud_migrate_vm")
         .expect("migrate");
-    assert_eq!(migrate.annotations["destructiveHint"], true);
+    // Destructive is the protocol's default for a write: no member says it again.
+    assert_eq!(migrate.annotations, json!({}));
+    assert!(migrate.to_json().get("annotations").is_none());
     // PXCloud's power actions live under /power, which the earlier rules guard.
     let stop = tools
         .iter()

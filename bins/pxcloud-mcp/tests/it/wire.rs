@@ -658,8 +658,15 @@ async fn served_tools_carry_title_hints_annotations_and_meta() {
             "{}: {description:?} lacks {hint:?}",
             w.era
         );
-        assert_eq!(migrate["annotations"]["destructiveHint"], true, "{migrate}");
-        assert_ne!(migrate["annotations"]["readOnlyHint"], true, "{migrate}");
+        // A destructive write carries no annotations: the protocol's defaults
+        // (readOnlyHint false, destructiveHint true, openWorldHint true) say it.
+        assert!(migrate.get("annotations").is_none(), "{migrate}");
+        let delete = find(&tools, "pxcloud_delete_vm");
+        assert_eq!(
+            delete["annotations"],
+            json!({"idempotentHint": true}),
+            "{delete}"
+        );
         assert_eq!(
             migrate["_meta"],
             json!({"method": "POST", "path": "/api/vms/{id}/migrate",
