@@ -6,6 +6,8 @@
 //! ids and the tool that follows them, failures carry a recovery hint for every status, and a
 //! result larger than the budget is cut at a clean boundary with a note saying how to narrow it.
 
+use std::fmt::Write as _;
+
 use serde_json::{Map, Value, json};
 
 /// What the envelope needs to know about the tool that ran.
@@ -149,12 +151,13 @@ pub fn success(tool: ToolFacts<'_>, status: u16, body: Value, shape: &Shape<'_>)
         data = project(&data, fields);
     }
     let mut hints = result_hints(tool, &data);
+    let summary = summarize(&data, None);
     // The budget is for the whole text part: the title line, summary, hints and a possible
     // truncation note come out of it before the data gets the rest.
     let header = tool.title.len()
         + 16
         + hints.iter().map(|h| h.len() + 3).sum::<usize>()
-        + summarize(&data, None).len().max(64)
+        + summary.len().max(64)
         + 160
         + shape
             .narrowing_params
@@ -165,15 +168,22 @@ pub fn success(tool: ToolFacts<'_>, status: u16, body: Value, shape: &Shape<'_>)
         .max_bytes
         .saturating_sub(header)
         .max(shape.max_bytes / 2);
-    // The data's JSON text is made once: its length decides the cut, and it is the text
-    // mirror's last line.
-    let (data, truncated, data_text) = fit(data, data_budget);
-    if let Some(t) = &truncated {
-        hints.push(truncation_note(t, shape.narrowing_params));
-    }
-    let summary = summarize(&data, truncated.as_ref());
-    let shown = (!data.is_null()).then_some(data_text.as_str());
-    let text = render_text(tool.title, "success", &summary, &hints, shown);
+    // Most results fit: the text is written once, the data's JSON straight after the
+    // summary and hints, and its length decides whether the result must be cut.
+    let (text, summary, data, truncated) =
+        match render_fitting(tool.title, &summary, &hints, &data, data_budget) {
+            Some(text) => (text, summary, data, None),
+            None => {
+                let (data, truncated, data_text) = fit(data, data_budget);
+                if let Some(t) = &truncated {
+                    hints.push(truncation_note(t, shape.narrowing_params));
+                }
+                let summary = summarize(&data, truncated.as_ref());
+                let shown = (!data.is_null()).then_some(data_text.as_str());
+                let text = render_text(tool.title, "success", &summary, &hints, shown);
+                (text, summary, data, truncated)
+            }
+        };
     let data_type = data_type(&data);
     let hints = (!hints.is_empty()).then_some(hints);
     let mut envelope = envelope(tool, true, status, summary, data_type, data, hints);
@@ -189,6 +199,29 @@ pub fn success(tool: ToolFacts<'_>, status: u16, body: Value, shape: &Shape<'_>)
         structured: Value::Object(envelope),
         is_error: false,
     }
+}
+
+/// The text of a success whose data's JSON fits in `max_bytes` (or when there is no
+/// budget), with the JSON written in place; `None` when the data must be cut first.
+fn render_fitting(
+    title: &str,
+    summary: &str,
+    hints: &[String],
+    data: &Value,
+    max_bytes: usize,
+) -> Option<String> {
+    if data.is_null() {
+        return Some(render_head(title, "success", summary, hints, 0));
+    }
+    // Room for a typical single-object answer without regrowing the buffer.
+    let mut text = render_head(title, "success", summary, hints, 1024).into_bytes();
+    text.push(b'\n');
+    let start = text.len();
+    serde_json::to_writer(&mut text, data).ok()?;
+    if max_bytes != 0 && text.len() - start > max_bytes {
+        return None;
+    }
+    String::from_utf8(text).ok()
 }
 
 /// A failed call.
@@ -263,11 +296,32 @@ fn render_text(
     hints: &[String],
     data: Option<&str>,
 ) -> String {
+    let mut text = render_head(
+        title,
+        outcome,
+        summary,
+        hints,
+        data.map_or(0, |d| d.len() + 1),
+    );
+    if let Some(data) = data {
+        text.push('\n');
+        text.push_str(data);
+    }
+    text
+}
+
+/// The title line, summary and hints, with room for `extra` more bytes.
+fn render_head(
+    title: &str,
+    outcome: &str,
+    summary: &str,
+    hints: &[String],
+    extra: usize,
+) -> String {
     let title = title.trim_end_matches('.');
     let hints_len: usize = hints.iter().map(|h| h.len() + 3).sum();
-    let mut text = String::with_capacity(
-        title.len() + outcome.len() + summary.len() + hints_len + data.map_or(0, str::len) + 16,
-    );
+    let mut text =
+        String::with_capacity(title.len() + outcome.len() + summary.len() + hints_len + extra + 16);
     text.push_str(title);
     text.push_str(": ");
     text.push_str(outcome);
@@ -280,10 +334,6 @@ fn render_text(
             text.push_str(" | ");
             text.push_str(hint);
         }
-    }
-    if let Some(data) = data {
-        text.push('\n');
-        text.push_str(data);
     }
     text
 }
@@ -320,13 +370,26 @@ fn summarize(value: &Value, truncated: Option<&Truncation>) -> String {
             None => String::new(),
         },
         (Value::Object(map), _) => {
-            let keys: Vec<&str> = map.keys().map(String::as_str).take(6).collect();
-            let more = if map.len() > 6 { ", ..." } else { "" };
-            format!(
-                "Returned object with {} top-level field(s): {}{more}.",
-                map.len(),
-                keys.join(", ")
-            )
+            // Written in place: this runs on every call that returns an object.
+            let keys = map.keys().take(6);
+            let mut text =
+                String::with_capacity(56 + keys.clone().map(|k| k.len() + 2).sum::<usize>());
+            let _ = write!(
+                text,
+                "Returned object with {} top-level field(s): ",
+                map.len()
+            );
+            for (i, key) in keys.enumerate() {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(key);
+            }
+            if map.len() > 6 {
+                text.push_str(", ...");
+            }
+            text.push('.');
+            text
         }
         (Value::String(s), _) => {
             let shown: String = s.chars().take(120).collect();
@@ -354,10 +417,10 @@ fn result_hints(tool: ToolFacts<'_>, data: &Value) -> Vec<String> {
         }
         let task = scalar(map.get("task_id")).or_else(|| scalar(map.get("taskId")));
         let upid = scalar(map.get("upid"));
-        if let Some(task) = &task {
+        if let Some(task) = task {
             hints.push(format!("Task id: {task}"));
         }
-        if let Some(upid) = &upid {
+        if let Some(upid) = upid {
             hints.push(format!("UPID: {upid}"));
         }
         if let Some(follow) = task.or(upid) {
@@ -369,10 +432,26 @@ fn result_hints(tool: ToolFacts<'_>, data: &Value) -> Vec<String> {
     hints
 }
 
-fn scalar(value: Option<&Value>) -> Option<String> {
+/// A non-empty string or a number, shown without quotes; borrowed from the data.
+#[derive(Clone, Copy)]
+enum Scalar<'a> {
+    Str(&'a str),
+    Number(&'a serde_json::Number),
+}
+
+impl std::fmt::Display for Scalar<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scalar::Str(s) => f.write_str(s),
+            Scalar::Number(n) => n.fmt(f),
+        }
+    }
+}
+
+fn scalar(value: Option<&Value>) -> Option<Scalar<'_>> {
     match value? {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.is_empty() => Some(Scalar::Str(s)),
+        Value::Number(n) => Some(Scalar::Number(n)),
         _ => None,
     }
 }

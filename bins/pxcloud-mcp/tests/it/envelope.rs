@@ -255,3 +255,40 @@ fn pages_are_projected_inside_and_summarized_with_their_total() {
         "Returned 2 item(s) of 40; use the pagination parameters for more."
     );
 }
+
+#[test]
+fn the_text_mirror_is_title_summary_hints_then_the_compact_data() {
+    let data = json!({"id": "cluster1:pve1:100", "name": "web-01", "tags": ["a", "b"], "cpu": 1.5});
+    let out = envelope::success(
+        LIST,
+        200,
+        json!({"code": 0, "message": "ok", "data": data}),
+        &shape(32 * 1024),
+    );
+    let summary = "Returned object with 4 top-level field(s): id, name, tags, cpu.";
+    assert_eq!(out.structured["summary"], summary);
+    assert_eq!(
+        out.text,
+        format!(
+            "List VMs: success\n{summary}\nHints: Read-only operation completed. | \
+             Primary id: cluster1:pve1:100\n{}",
+            serde_json::to_string(&data).expect("json")
+        )
+    );
+    assert!(out.structured.get("truncated").is_none());
+
+    // A budget of 0 cuts nothing; no payload means no data line.
+    let text = "x".repeat(100);
+    let out = envelope::success(LIST, 200, Value::String(text.clone()), &shape(0));
+    assert!(out.text.ends_with(&format!("\n\"{text}\"")));
+    let out = envelope::success(
+        LIST,
+        200,
+        json!({"code": 0, "message": "ok", "data": null}),
+        &shape(1024),
+    );
+    assert_eq!(
+        out.text,
+        "List VMs: success\nNo payload returned.\nHints: Read-only operation completed."
+    );
+}
