@@ -17,10 +17,190 @@ use crate::session::{Session, Sink};
 use crate::version::ProtocolVersion;
 
 /// Serves on this process's stdin/stdout until stdin ends, SIGINT or SIGTERM.
+///
+/// On Unix, a stdin or stdout that is a pipe or a Unix socket is read or written on the
+/// runtime itself (non-blocking, woken by the reactor): a call then costs no thread
+/// hand-off. Anything else (a terminal, a file, `/dev/null`) is read or written on a plain
+/// thread. Each of the two is decided on its own. The runtime needs its I/O driver
+/// (`enable_io` or `enable_all`), as the shutdown signals do.
+///
+/// Non-blocking mode belongs to the open file, which the parent process and its other
+/// children may share, so the original mode is put back when serving ends. A stream that
+/// is also this process's stderr stays on a thread: stderr must not turn non-blocking.
+/// The process's file descriptors 0 and 1 are duplicated, never taken over or closed.
+///
+/// Ends with an error if writing fails (the client stopped reading); serving stops then.
 pub async fn serve_stdio(server: Server) -> Result<(), TransportError> {
     let (tx, rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    let written = stdout_writer(rx)?;
-    serve_with(server, stdin_reader(), tx, written, shutdown_signal()).await
+    // Anything written to stdout through `std` before serving goes out first.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    #[cfg(unix)]
+    {
+        let streams = fds::Streams::open();
+        let restore = Arc::new(streams.restore);
+        let written: Written = match streams.output {
+            Some(writer) => {
+                let restore = Arc::clone(&restore);
+                let task = tokio::spawn(async move {
+                    // The stream is gone (dropped by `write_loop`) before the flags are
+                    // put back, so the runtime never writes to a blocking descriptor.
+                    let result = write_loop(writer, rx, false).await;
+                    drop(restore);
+                    result
+                });
+                Box::pin(async move { task.await.unwrap_or(Ok(())) })
+            }
+            None => Box::pin(stdout_writer(rx)?),
+        };
+        let reader = match streams.input {
+            Some(reader) => reader,
+            None => Box::new(stdin_reader()),
+        };
+        let served = serve_with(server, reader, tx, written, shutdown_signal()).await;
+        drop(restore);
+        served
+    }
+    #[cfg(not(unix))]
+    {
+        let written = stdout_writer(rx)?;
+        serve_with(server, stdin_reader(), tx, written, shutdown_signal()).await
+    }
+}
+
+/// Resolves once every message sent to the writer is written.
+#[cfg(unix)]
+type Written = std::pin::Pin<Box<dyn Future<Output = Result<(), TransportError>> + Send>>;
+
+/// The byte streams stdin and stdout can be on the runtime.
+#[cfg(unix)]
+mod fds {
+    use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+
+    use rustix::fs::{FileType, OFlags, Stat, fcntl_getfl, fcntl_setfl, fstat};
+    use tokio::io::{AsyncRead, AsyncWrite};
+    use tokio::net::UnixStream;
+    use tokio::net::unix::pipe;
+
+    /// A reader of stdin on the runtime.
+    pub(super) type Reader = Box<dyn AsyncRead + Unpin + Send>;
+    /// A writer of stdout on the runtime.
+    pub(super) type Writer = Box<dyn AsyncWrite + Unpin + Send>;
+
+    /// Stdin and stdout as runtime streams where they can be (`None`: use a thread), and
+    /// the original modes to put back.
+    pub(super) struct Streams {
+        pub(super) input: Option<Reader>,
+        pub(super) output: Option<Writer>,
+        pub(super) restore: Restore,
+    }
+
+    impl Streams {
+        pub(super) fn open() -> Streams {
+            let stdin = std::io::stdin();
+            let stdout = std::io::stdout();
+            let stderr = std::io::stderr();
+            let stderr = fstat(stderr.as_fd()).ok();
+            // Both probed before either changes: fds 0 and 1 may be one open file (a
+            // socket a client passes as both), whose mode the first change would alter.
+            let input = Probe::of(stdin.as_fd(), stderr.as_ref());
+            let output = Probe::of(stdout.as_fd(), stderr.as_ref());
+            let mut restore = Restore { saved: Vec::new() };
+            let input = input.and_then(|p| p.reader(&mut restore));
+            let output = output.and_then(|p| p.writer(&mut restore));
+            Streams {
+                input,
+                output,
+                restore,
+            }
+        }
+    }
+
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Kind {
+        Pipe,
+        Socket,
+    }
+
+    /// A pipe or socket on fd 0 or 1 and its mode before serving.
+    struct Probe {
+        kind: Kind,
+        fd: OwnedFd,
+        nonblocking: bool,
+    }
+
+    impl Probe {
+        /// `None` for anything but a pipe or socket, and for the stream stderr is on.
+        fn of(fd: BorrowedFd<'_>, stderr: Option<&Stat>) -> Option<Probe> {
+            let stat = fstat(fd).ok()?;
+            let kind = match FileType::from_raw_mode(stat.st_mode) {
+                FileType::Fifo => Kind::Pipe,
+                FileType::Socket => Kind::Socket,
+                _ => return None,
+            };
+            if stderr.is_some_and(|e| (e.st_dev, e.st_ino) == (stat.st_dev, stat.st_ino)) {
+                return None;
+            }
+            let nonblocking = fcntl_getfl(fd).ok()?.contains(OFlags::NONBLOCK);
+            let fd = fd.try_clone_to_owned().ok()?;
+            Some(Probe {
+                kind,
+                fd,
+                nonblocking,
+            })
+        }
+
+        fn reader(self, restore: &mut Restore) -> Option<Reader> {
+            let fd = self.prepare(restore)?;
+            let reader: Reader = match self.kind {
+                Kind::Pipe => Box::new(pipe::Receiver::from_owned_fd(fd).ok()?),
+                Kind::Socket => Box::new(unix_stream(fd)?),
+            };
+            Some(reader)
+        }
+
+        fn writer(self, restore: &mut Restore) -> Option<Writer> {
+            let fd = self.prepare(restore)?;
+            let writer: Writer = match self.kind {
+                Kind::Pipe => Box::new(pipe::Sender::from_owned_fd(fd).ok()?),
+                Kind::Socket => Box::new(unix_stream(fd)?),
+            };
+            Some(writer)
+        }
+
+        /// Notes the original mode (before anything can change it) and returns the
+        /// descriptor to serve on.
+        fn prepare(&self, restore: &mut Restore) -> Option<OwnedFd> {
+            let kept = self.fd.try_clone().ok()?;
+            restore.saved.push((kept, self.nonblocking));
+            self.fd.try_clone().ok()
+        }
+    }
+
+    /// A Unix stream socket (not, say, TCP: `local_addr` checks the address family).
+    fn unix_stream(fd: OwnedFd) -> Option<UnixStream> {
+        let std = std::os::unix::net::UnixStream::from(fd);
+        std.local_addr().ok()?;
+        std.set_nonblocking(true).ok()?;
+        UnixStream::from_std(std).ok()
+    }
+
+    /// Puts back the original blocking or non-blocking mode of the open files served on.
+    pub(super) struct Restore {
+        saved: Vec<(OwnedFd, bool)>,
+    }
+
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            for (fd, nonblocking) in &self.saved {
+                let Ok(flags) = fcntl_getfl(fd) else { continue };
+                let mut wanted = flags;
+                wanted.set(OFlags::NONBLOCK, *nonblocking);
+                if wanted != flags {
+                    let _ = fcntl_setfl(fd, wanted);
+                }
+            }
+        }
+    }
 }
 
 /// Stdout written on a plain thread. Tokio's `Stdout` hands every write and every flush
@@ -136,13 +316,14 @@ where
     S: Future<Output = ()> + Send,
 {
     let (tx, rx) = mpsc::unbounded_channel::<Vec<u8>>();
-    let writer_task = tokio::spawn(write_loop(writer, rx));
+    let writer_task = tokio::spawn(write_loop(writer, rx, true));
     let written = async move { writer_task.await.unwrap_or(Ok(())) };
     serve_with(server, reader, tx, written, shutdown).await
 }
 
 /// The serving loop; every outgoing message goes to `tx`, and `written` resolves once
-/// the writer has written all of them (after `tx` and its clones are gone).
+/// the writer has written all of them (after `tx` and its clones are gone). A writer that
+/// fails drops its receiver, which ends serving: nobody reads the answers any more.
 async fn serve_with<R, S>(
     server: Server,
     reader: R,
@@ -170,6 +351,7 @@ where
         while tasks.try_join_next().is_some() {}
         let line = tokio::select! {
             () = &mut shutdown => { interrupted = true; break; }
+            () = tx.closed() => { interrupted = true; break; }
             l = lines.next_line() => l,
         };
         let line = match line {
@@ -314,10 +496,12 @@ async fn run_batch(
 }
 
 /// Writes each message as one line. Messages that are already waiting go out together
-/// in one write and one flush.
+/// in one write and one flush. With `close`, the writer is shut down at the end (for
+/// this process's own stdout it is not: a socket would be half-closed for everyone).
 async fn write_loop<W: AsyncWrite + Unpin>(
     mut writer: W,
     mut rx: mpsc::UnboundedReceiver<Vec<u8>>,
+    close: bool,
 ) -> Result<(), TransportError> {
     let mut buf = Vec::new();
     while let Some(first) = rx.recv().await {
@@ -325,7 +509,9 @@ async fn write_loop<W: AsyncWrite + Unpin>(
         writer.write_all(&buf).await.map_err(write_error)?;
         writer.flush().await.map_err(write_error)?;
     }
-    writer.shutdown().await.map_err(write_error)?;
+    if close {
+        writer.shutdown().await.map_err(write_error)?;
+    }
     Ok(())
 }
 
