@@ -75,6 +75,8 @@ pub(crate) struct Converter<'a> {
     targets: HashMap<String, Target>,
     /// Whether each `pattern` seen so far is a regex the validator accepts.
     patterns: HashMap<String, bool>,
+    /// The same for `patternProperties` names, which the validator compiles by another route.
+    pattern_names: HashMap<String, bool>,
     /// Nodes inlined so far into each schema being converted (parallel to `collectors`).
     inlined: Vec<usize>,
 }
@@ -108,6 +110,7 @@ impl<'a> Converter<'a> {
             inlined: Vec::new(),
             targets: HashMap::new(),
             patterns: HashMap::new(),
+            pattern_names: HashMap::new(),
         }
     }
 
@@ -435,7 +438,7 @@ impl<'a> Converter<'a> {
                     None => invalid(warnings, ptr, k, "a non-negative integer"),
                 },
                 "pattern" => match value {
-                    Value::String(p) if self.regex_ok(p) => {
+                    Value::String(p) if self.regex_ok(p, RegexUse::Pattern) => {
                         out.insert(k.into(), value.clone());
                     }
                     Value::String(_) => invalid(
@@ -491,7 +494,8 @@ impl<'a> Converter<'a> {
                     refs::push_token(ptr, k);
                     let mut converted = Map::new();
                     for (name, member) in members {
-                        if k == "patternProperties" && !self.regex_ok(name) {
+                        if k == "patternProperties" && !self.regex_ok(name, RegexUse::PropertyName)
+                        {
                             invalid(
                                 warnings,
                                 ptr,
@@ -576,14 +580,18 @@ impl<'a> Converter<'a> {
         (Value::Object(out), size)
     }
 
-    /// `true` when the `jsonschema` crate accepts `pattern` (checked once per distinct text).
-    fn regex_ok(&mut self, pattern: &str) -> bool {
-        if let Some(ok) = self.patterns.get(pattern) {
+    /// `true` when the `jsonschema` crate accepts `pattern` where `usage` puts it (checked
+    /// once per distinct text).
+    fn regex_ok(&mut self, pattern: &str, usage: RegexUse) -> bool {
+        let seen = match usage {
+            RegexUse::Pattern => &mut self.patterns,
+            RegexUse::PropertyName => &mut self.pattern_names,
+        };
+        if let Some(ok) = seen.get(pattern) {
             return *ok;
         }
-        let ok = jsonschema_regex::to_rust_regex(pattern)
-            .is_ok_and(|translated| fancy_regex::Regex::new(&translated).is_ok());
-        self.patterns.insert(pattern.to_owned(), ok);
+        let ok = plainly_valid(pattern) || validator_accepts(pattern, usage);
+        seen.insert(pattern.to_owned(), ok);
         ok
     }
 
@@ -654,6 +662,71 @@ impl<'a> Converter<'a> {
             }
         }
     }
+}
+
+/// Where a regular expression appears in a schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RegexUse {
+    /// The value of `pattern`.
+    Pattern,
+    /// A name in `patternProperties`.
+    PropertyName,
+}
+
+/// Budget of [`regex_cost`] up to which a pattern counts as small: the same bound the
+/// validator's own regex support puts on the patterns it matches without building an engine
+/// first (16,384 class ranges times repetitions, far below the `regex` crate's default size
+/// limit; Unicode `\w`, about 770 ranges, compiles to about 45 KB).
+const PLAIN_REGEX_BUDGET: u64 = 16_384;
+
+/// `true` for a pattern the validator certainly accepts, decided by parsing alone: it
+/// translates from ECMA 262 the way the validator translates it, parses (as a syntax tree,
+/// without compiling any automaton) for both engines the validator may hand it to, uses no
+/// lookaround or backreference, and is small. Most real-world patterns are like that, and
+/// this keeps the regex compilers out of start-up (their code alone is more than 1 MB of
+/// resident memory). `false` means "not decided here", not "refused".
+fn plainly_valid(pattern: &str) -> bool {
+    let Ok(translated) = jsonschema_regex::to_rust_regex(pattern) else {
+        return false;
+    };
+    let Ok(hir) = regex_syntax::Parser::new().parse(&translated) else {
+        return false;
+    };
+    regex_cost(&hir) <= PLAIN_REGEX_BUDGET && fancy_regex::Expr::parse_tree(&translated).is_ok()
+}
+
+/// An upper estimate of the size of the automaton for `hir`: characters and class ranges,
+/// multiplied by the repetitions around them.
+fn regex_cost(hir: &regex_syntax::hir::Hir) -> u64 {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => 1,
+        HirKind::Literal(literal) => literal.0.len() as u64,
+        HirKind::Class(Class::Unicode(class)) => class.ranges().len() as u64,
+        HirKind::Class(Class::Bytes(class)) => class.ranges().len() as u64,
+        HirKind::Repetition(rep) => {
+            let times = rep.max.map_or(u64::from(rep.min) + 1, u64::from).max(1);
+            regex_cost(&rep.sub).saturating_mul(times)
+        }
+        HirKind::Capture(capture) => regex_cost(&capture.sub),
+        HirKind::Concat(items) | HirKind::Alternation(items) => {
+            items.iter().map(regex_cost).fold(0, u64::saturating_add)
+        }
+    }
+}
+
+/// Whether the `jsonschema` crate builds a validator for `pattern` used as `usage`: the
+/// exact answer, for the patterns [`plainly_valid`] leaves open (lookaround, backreferences,
+/// huge repetitions, and anything invalid).
+fn validator_accepts(pattern: &str, usage: RegexUse) -> bool {
+    let schema = match usage {
+        RegexUse::Pattern => json!({ "pattern": pattern }),
+        RegexUse::PropertyName => json!({ "patternProperties": { pattern: {} } }),
+    };
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&schema)
+        .is_ok()
 }
 
 fn invalid(warnings: &mut Warnings, ptr: &str, key: &str, expected: &str) {
@@ -996,6 +1069,50 @@ fn merge_ref_siblings(target: Value, siblings: Value) -> Value {
                 }
             }
             Value::Object(out)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{RegexUse, plainly_valid, validator_accepts};
+
+    /// Usual patterns are decided by parsing alone, which keeps the regex compilers out of
+    /// start-up; `tests/pattern_check.rs` checks every answer against the validator.
+    #[test]
+    fn usual_patterns_are_decided_without_compiling() {
+        for p in [
+            "^/",
+            "^[a-z][a-z0-9-]*$",
+            "^[A-Za-z][A-Za-z0-9_-]*$",
+            "^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$",
+            "^[a-z][a-z0-9._-]*$",
+            "^[A-Za-z0-9._-]+$",
+            "^.{1,255}$",
+            "^\\p{L}+$",
+            "(?i)^[a-f0-9]{32}$",
+        ] {
+            assert!(plainly_valid(p), "{p:?} is not decided by parsing");
+            assert!(validator_accepts(p, RegexUse::Pattern), "{p:?}");
+            assert!(validator_accepts(p, RegexUse::PropertyName), "{p:?}");
+        }
+    }
+
+    /// What parsing cannot settle goes to the validator: lookaround, backreferences, huge
+    /// repetitions, and invalid patterns.
+    #[test]
+    fn the_rest_is_left_to_the_validator() {
+        for (p, accepted) in [
+            ("^(?=.*\\d).{8,}$", true),
+            ("^(a)\\1$", true),
+            ("^.{0,65535}$", true),
+            ("[0-9a-zA-Z!=]{0,4096}", true),
+            ("(a", false),
+            ("\\p{Foo}", false),
+            ("[A-Za-z]{,8}", false),
+        ] {
+            assert!(!plainly_valid(p), "{p:?}");
+            assert_eq!(validator_accepts(p, RegexUse::Pattern), accepted, "{p:?}");
         }
     }
 }
