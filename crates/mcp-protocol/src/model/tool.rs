@@ -81,6 +81,31 @@ impl Tool {
         self.input_schema = schema;
         self
     }
+
+    /// The same JSON as serialising the tool, built by moving its members instead of
+    /// copying them (the schemas are most of a tool's size).
+    pub(crate) fn into_value(self) -> Value {
+        let mut map = Map::new();
+        map.insert("name".into(), Value::String(self.name));
+        if let Some(title) = self.title {
+            map.insert("title".into(), Value::String(title));
+        }
+        if let Some(description) = self.description {
+            map.insert("description".into(), Value::String(description));
+        }
+        map.insert("inputSchema".into(), self.input_schema);
+        if let Some(schema) = self.output_schema {
+            map.insert("outputSchema".into(), schema);
+        }
+        if let Some(annotations) = self.annotations {
+            let value = serde_json::to_value(annotations).unwrap_or(Value::Null);
+            map.insert("annotations".into(), value);
+        }
+        if let Some(meta) = self.meta {
+            map.insert("_meta".into(), meta);
+        }
+        Value::Object(map)
+    }
 }
 
 /// The result of `tools/call`.
@@ -132,6 +157,47 @@ impl CallToolResult {
             content: vec![Content::text(text)],
             structured_content: Some(value),
             ..Default::default()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn into_value_is_the_serialised_tool() {
+        for mask in 0u8..32 {
+            let mut tool = Tool::new(format!("t{mask}"), "d");
+            if mask & 1 != 0 {
+                tool.title = Some("T".into());
+            }
+            if mask & 2 != 0 {
+                tool.description = None;
+            }
+            if mask & 4 != 0 {
+                tool.output_schema =
+                    Some(json!({"type": "object", "properties": {"b": {}, "a": {}}}));
+            }
+            if mask & 8 != 0 {
+                tool.annotations = Some(ToolAnnotations {
+                    title: Some("A".into()),
+                    read_only_hint: Some(true),
+                    destructive_hint: None,
+                    idempotent_hint: Some(false),
+                    open_world_hint: None,
+                });
+            }
+            if mask & 16 != 0 {
+                tool.meta = Some(json!({"z": 1, "a": [2]}));
+            }
+            let serialised = serde_json::to_value(&tool).unwrap();
+            let moved = tool.into_value();
+            assert_eq!(moved, serialised);
+            // Equal maps may differ in order; the wire must not.
+            assert_eq!(moved.to_string(), serialised.to_string());
         }
     }
 }

@@ -79,16 +79,21 @@ impl Server {
         if let Some(bad) = list.iter().find(|t| !Tool::is_valid_name(&t.name)) {
             tracing::warn!(name = %bad.name, "tool name is not 1-128 characters of [A-Za-z0-9_.-]");
         }
+        // Page first and turn only the page into JSON, moving each tool's members rather
+        // than copying them: the rest of the list is never converted.
         let version = ctx.protocol_version();
-        let items = list
-            .iter()
+        let (start, end) = self.page_bounds(list.len(), params)?;
+        let more = end < list.len();
+        let page = list
+            .drain(start..end)
             .map(|t| {
-                let mut v = to_json(t);
+                let mut v = t.into_value();
                 shape_tool(&mut v, version);
                 v
             })
             .collect();
-        self.page("tools", items, params)
+        drop(list);
+        Ok(page_object("tools", page, more.then_some(end)))
     }
 
     async fn tools_call(
@@ -129,7 +134,7 @@ impl Server {
             .ok_or_else(|| not_found("prompts/list"))?;
         let mut list = prompts.list_prompts(ctx).await?;
         list.sort_by(|a, b| a.name.cmp(&b.name));
-        self.page("prompts", list.iter().map(to_json).collect(), params)
+        self.page("prompts", &list, params)
     }
 
     async fn prompts_get(
@@ -161,7 +166,7 @@ impl Server {
             .ok_or_else(|| not_found("resources/list"))?;
         let mut list = res.list_resources(ctx).await?;
         list.sort_by(|a, b| a.uri.cmp(&b.uri));
-        self.page("resources", list.iter().map(to_json).collect(), params)
+        self.page("resources", &list, params)
     }
 
     async fn templates_list(
@@ -176,11 +181,7 @@ impl Server {
             .ok_or_else(|| not_found("resources/templates/list"))?;
         let mut list = res.list_resource_templates(ctx).await?;
         list.sort_by(|a, b| a.uri_template.cmp(&b.uri_template));
-        self.page(
-            "resourceTemplates",
-            list.iter().map(to_json).collect(),
-            params,
-        )
+        self.page("resourceTemplates", &list, params)
     }
 
     async fn resources_read(
@@ -246,33 +247,46 @@ impl Server {
         Ok(json!({ "completion": to_json(&result) }))
     }
 
-    fn page(
+    /// One page of `items` under `key`, each converted to JSON only when it is on the page.
+    fn page<T: Serialize>(
         &self,
         key: &str,
-        items: Vec<Value>,
+        items: &[T],
         params: &Map<String, Value>,
     ) -> Result<Value, HandlerError> {
+        let (start, end) = self.page_bounds(items.len(), params)?;
+        let page = items.get(start..end).unwrap_or_default();
+        let next = (end < items.len()).then_some(end);
+        Ok(page_object(key, page.iter().map(to_json).collect(), next))
+    }
+
+    /// The range of a list of `len` items that the request's `cursor` asks for.
+    fn page_bounds(
+        &self,
+        len: usize,
+        params: &Map<String, Value>,
+    ) -> Result<(usize, usize), HandlerError> {
         let start = match params.get("cursor") {
             None | Some(Value::Null) => 0,
             Some(Value::String(c)) => decode_cursor(c).ok_or_else(|| bad("invalid cursor"))?,
             Some(_) => return Err(bad("cursor must be a string")),
         };
-        if start > items.len() {
+        if start > len {
             return Err(bad("invalid cursor"));
         }
         let size = self.inner.config.page_size.max(1);
-        let end = start.saturating_add(size).min(items.len());
-        let mut out = Map::new();
-        let page: Vec<Value> = items
-            .get(start..end)
-            .map(<[Value]>::to_vec)
-            .unwrap_or_default();
-        out.insert(key.into(), Value::Array(page));
-        if end < items.len() {
-            out.insert("nextCursor".into(), Value::String(encode_cursor(end)));
-        }
-        Ok(Value::Object(out))
+        Ok((start, start.saturating_add(size).min(len)))
     }
+}
+
+/// `{key: page, "nextCursor": …}`, the cursor present when items follow at `next`.
+fn page_object(key: &str, page: Vec<Value>, next: Option<usize>) -> Value {
+    let mut out = Map::new();
+    out.insert(key.into(), Value::Array(page));
+    if let Some(next) = next {
+        out.insert("nextCursor".into(), Value::String(encode_cursor(next)));
+    }
+    Value::Object(out)
 }
 
 fn encode_cursor(offset: usize) -> String {
