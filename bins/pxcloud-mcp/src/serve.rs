@@ -11,6 +11,7 @@ use mcp_protocol::{
     Content, ElicitOutcome, GetPromptResult, HandlerError, Implementation, Prompt, PromptArgument,
     PromptMessage, PromptProvider, ReadResourceResult, RequestContext, Resource, ResourceContents,
     ResourceProvider, Server, ServerConfig, ServerEvent, Tool, ToolAnnotations, ToolProvider,
+    param_headers_of,
 };
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -31,18 +32,6 @@ to keep only those result fields. {} Every result is an envelope {{ok, status, s
 pxcloud://guides/safety.",
         policy::CONTROLS_HELP
     )
-}
-
-/// What the prompts and guides say about `app`: read-only also when the `read_only` profile
-/// (not only `PXCLOUD_READ_ONLY`) limits the tools to reads, as the policy applies it.
-fn prompt_context(app: &App) -> prompts::PromptContext {
-    let mut ctx = app.prompt_context();
-    ctx.read_only |= app
-        .config()
-        .policy
-        .profile
-        .is_some_and(policy::Profile::is_read_only);
-    ctx
 }
 
 /// The adapter from `mcp-protocol` to [`App`].
@@ -126,6 +115,18 @@ impl ToolProvider for Mcp {
         Ok(self.app.find_tool(name, can_elicit).map(to_tool))
     }
 
+    /// Read from the borrowed tool: no schema is copied per call.
+    async fn param_headers(
+        &self,
+        name: &str,
+        _ctx: &RequestContext,
+    ) -> Result<Option<Vec<(String, String)>>, HandlerError> {
+        Ok(self
+            .app
+            .tool(name)
+            .map(|tool| param_headers_of(tool.arguments_schema())))
+    }
+
     async fn call_tool(
         &self,
         name: &str,
@@ -189,7 +190,7 @@ impl PromptProvider for Mcp {
             }
         };
         let text = prompt
-            .render(&prompt_context(&self.app), value)
+            .render(&self.app.prompt_context(), value)
             .map_err(HandlerError::InvalidParams)?;
         Ok(GetPromptResult {
             description: Some(prompt.description.to_owned()),
@@ -218,7 +219,7 @@ impl ResourceProvider for Mcp {
         uri: &str,
         _ctx: &RequestContext,
     ) -> Result<ReadResourceResult, HandlerError> {
-        let text = guides::render(uri, &prompt_context(&self.app), &self.app.safety_facts())
+        let text = guides::render(uri, &self.app.prompt_context(), &self.app.safety_facts())
             .ok_or_else(|| HandlerError::NotFound {
                 kind: "resource",
                 name: uri.to_owned(),
@@ -239,7 +240,7 @@ impl CompletionProvider for Mcp {
         let values = match &request.reference {
             CompletionReference::Prompt { name } => match prompts::find(name) {
                 Some(p) if p.arg.name == request.argument => {
-                    p.complete(&prompt_context(&self.app), &request.value, &[])
+                    p.complete(&self.app.prompt_context(), &request.value, &[])
                 }
                 Some(_) => Vec::new(),
                 None => {

@@ -39,6 +39,37 @@ pub trait ToolProvider: Send + Sync + 'static {
             .into_iter()
             .find(|t| t.name == name))
     }
+
+    /// The `(argument, header)` pairs of a tool whose arguments the client mirrors in
+    /// `Mcp-Param-{header}` headers (the `x-mcp-header` annotations of its input schema, see
+    /// [`param_headers_of`]); `None` for an unknown tool. Asked on every stateless
+    /// `tools/call`. The default reads them from [`ToolProvider::find_tool`]; override it when
+    /// that copies a whole tool.
+    async fn param_headers(
+        &self,
+        name: &str,
+        ctx: &RequestContext,
+    ) -> Result<Option<Vec<(String, String)>>, HandlerError> {
+        Ok(self
+            .find_tool(name, ctx)
+            .await?
+            .map(|t| param_headers_of(&t.input_schema)))
+    }
+}
+
+/// The `(argument, header)` pairs of an input schema: every top-level property carrying a
+/// string `x-mcp-header`, in schema order.
+pub fn param_headers_of(input_schema: &Value) -> Vec<(String, String)> {
+    input_schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter_map(|(arg, schema)| {
+            let header = schema.get("x-mcp-header")?.as_str()?;
+            Some((arg.clone(), header.to_owned()))
+        })
+        .collect()
 }
 
 /// Prompts.

@@ -74,7 +74,9 @@ mod version;
 
 pub use context::{ElicitOutcome, InputRequest, RequestContext};
 pub use error::{HandlerError, TransportError};
-pub use handler::{CompletionProvider, PromptProvider, ResourceProvider, ToolProvider};
+pub use handler::{
+    CompletionProvider, PromptProvider, ResourceProvider, ToolProvider, param_headers_of,
+};
 pub use model::{
     CallToolResult, CompleteRequest, CompleteResult, CompletionReference, Content, GetPromptResult,
     Implementation, LogLevel, Prompt, PromptArgument, PromptMessage, ReadResourceResult, Resource,

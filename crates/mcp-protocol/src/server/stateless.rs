@@ -189,8 +189,7 @@ impl Server {
     ) -> Option<ErrorObject> {
         let tools = self.inner.tools.as_ref()?;
         let name = params.get("name")?.as_str()?;
-        let tool = tools.find_tool(name, ctx).await.ok()??;
-        let props = tool.input_schema.get("properties")?.as_object()?;
+        let headers = tools.param_headers(name, ctx).await.ok()??;
         let args = params.get("arguments").and_then(Value::as_object);
         let mismatch = |why: String| {
             Some(ErrorObject::new(
@@ -198,10 +197,7 @@ impl Server {
                 format!("Header mismatch: {why}"),
             ))
         };
-        for (prop, schema) in props {
-            let Some(header) = schema.get("x-mcp-header").and_then(Value::as_str) else {
-                continue;
-            };
+        for (prop, header) in &headers {
             let value = args.and_then(|a| a.get(prop)).filter(|v| !v.is_null());
             let given = h
                 .params
