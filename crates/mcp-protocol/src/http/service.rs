@@ -112,7 +112,21 @@ fn find_session(state: &HttpState, id: &str) -> Option<Arc<Session>> {
 /// `Mcp-Name` may carry `=?base64?…?=` for values that are not plain ASCII; a bad
 /// encoding becomes a value no name can match.
 fn decode_name(raw: String) -> String {
+    if !raw.starts_with("=?base64?") {
+        // A plain name is kept as it came (no copy).
+        return raw;
+    }
     decode_header_value(&raw).unwrap_or_else(|| "\u{0}invalid".into())
+}
+
+/// Whether `haystack` contains `needle` (ASCII, lowercase), ignoring ASCII case, without
+/// lowercasing a copy of the header.
+fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
+    needle.is_empty()
+        || haystack
+            .as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
 }
 
 /// All `Mcp-Param-<Name>` headers.
@@ -132,7 +146,7 @@ async fn post(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Bod
         .headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        && !ct.to_ascii_lowercase().contains("application/json")
+        && !contains_ignore_case(ct, "application/json")
     {
         return rpc_error(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -165,10 +179,7 @@ async fn post(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Bod
         .headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
-        .is_none_or(|a| {
-            let a = a.to_ascii_lowercase();
-            a.contains("text/event-stream") || a.contains("*/*")
-        });
+        .is_none_or(|a| contains_ignore_case(a, "text/event-stream") || a.contains("*/*"));
     let incoming = match decode(&bytes) {
         Ok(i) => i,
         Err(e) => return sse::json(StatusCode::BAD_REQUEST, Message::Error(e).encode()),
@@ -399,4 +410,39 @@ fn get_stream(state: &HttpState, session: Arc<Session>) -> Response<Body> {
         HeaderValue::from_str(&session.id).unwrap_or(HeaderValue::from_static("")),
     );
     resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn media_types_match_in_any_case() {
+        let cases = [
+            ("application/json", "application/json", true),
+            ("Application/JSON; charset=utf-8", "application/json", true),
+            ("text/plain", "application/json", false),
+            ("json", "application/json", false),
+            (
+                "application/json, TEXT/Event-Stream",
+                "text/event-stream",
+                true,
+            ),
+            ("", "text/event-stream", false),
+        ];
+        for (header, media, expected) in cases {
+            assert_eq!(
+                contains_ignore_case(header, media),
+                expected,
+                "{header} / {media}"
+            );
+        }
+    }
+
+    #[test]
+    fn tool_names_from_the_name_header() {
+        assert_eq!(decode_name("pxcloud_get_vm".into()), "pxcloud_get_vm");
+        assert_eq!(decode_name("=?base64?w6lsw6k=?=".into()), "élé");
+        assert_eq!(decode_name("=?base64?!!!?=".into()), "\u{0}invalid");
+    }
 }
