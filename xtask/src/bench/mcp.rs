@@ -6,9 +6,11 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, PipeReader, PipeWriter, Write};
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
@@ -27,6 +29,7 @@ pub(crate) struct StdioServer {
     stdin: PipeWriter,
     stdout: BufReader<PipeReader>,
     line: String,
+    sentinel: Sentinel,
 }
 
 impl StdioServer {
@@ -56,11 +59,13 @@ impl StdioServer {
             .stderr(err);
         let process = ChildGuard::spawn(&mut command, label)?;
         drop(command);
+        let sentinel = Sentinel::start(process.id());
         Ok(Self {
             process,
             stdin,
             stdout: BufReader::new(stdout),
             line: String::new(),
+            sentinel,
         })
     }
 
@@ -73,7 +78,7 @@ impl StdioServer {
     pub(crate) fn request(&mut self, id: u64, method: &str, params: Value) -> Result<Value> {
         let message = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         self.send(&message)?;
-        let _watchdog = Watchdog::arm(self.process.id(), Duration::from_secs(30));
+        let _armed = self.sentinel.arm(Duration::from_secs(30));
         loop {
             self.line.clear();
             let read = self
@@ -145,6 +150,77 @@ impl StdioServer {
     }
 }
 
+/// One thread per stdio server that kills it once a pending request has waited longer than
+/// its limit. Arming and disarming are two atomic stores, so no thread is started (and no
+/// other thread woken) inside a timed request; the thread looks every 50 ms.
+#[derive(Debug)]
+struct Sentinel {
+    /// Milliseconds since `origin` after which the server is killed; 0 when disarmed.
+    deadline: Arc<AtomicU64>,
+    stop: Arc<AtomicBool>,
+    origin: Instant,
+}
+
+impl Sentinel {
+    fn start(pid: u32) -> Self {
+        let deadline = Arc::new(AtomicU64::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let origin = Instant::now();
+        let (watched, stopped) = (Arc::clone(&deadline), Arc::clone(&stop));
+        thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                thread::sleep(Duration::from_millis(50));
+                let at = watched.load(Ordering::Relaxed);
+                if at != 0 && millis_since(origin) > at {
+                    kill(pid);
+                    return;
+                }
+            }
+        });
+        Self {
+            deadline,
+            stop,
+            origin,
+        }
+    }
+
+    /// Armed until the returned guard is dropped.
+    fn arm(&self, after: Duration) -> Armed<'_> {
+        let at =
+            millis_since(self.origin) + u64::try_from(after.as_millis()).unwrap_or(u64::MAX / 2);
+        self.deadline.store(at.max(1), Ordering::Relaxed);
+        Armed(self)
+    }
+}
+
+impl Drop for Sentinel {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A request pending under a [`Sentinel`].
+struct Armed<'a>(&'a Sentinel);
+
+impl Drop for Armed<'_> {
+    fn drop(&mut self) {
+        self.0.deadline.store(0, Ordering::Relaxed);
+    }
+}
+
+fn millis_since(origin: Instant) -> u64 {
+    u64::try_from(origin.elapsed().as_millis()).unwrap_or(u64::MAX / 2)
+}
+
+fn kill(pid: u32) {
+    let _ = Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+}
+
 /// Kills `pid` unless dropped within `after`.
 #[derive(Debug)]
 pub(crate) struct Watchdog {
@@ -156,12 +232,7 @@ impl Watchdog {
         let (disarm, disarmed) = mpsc::channel::<()>();
         thread::spawn(move || {
             if let Err(mpsc::RecvTimeoutError::Timeout) = disarmed.recv_timeout(after) {
-                let _ = Command::new("kill")
-                    .args(["-KILL", &pid.to_string()])
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
+                kill(pid);
             }
         });
         Self { disarm }
@@ -199,6 +270,29 @@ pub(crate) fn call_succeeded(reply: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sentinel_kills_only_a_request_over_its_limit() {
+        let mut child = Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .expect("spawn sleep");
+        let sentinel = Sentinel::start(child.id());
+        {
+            let _armed = sentinel.arm(Duration::from_millis(100));
+        }
+        thread::sleep(Duration::from_millis(300));
+        assert!(
+            child.try_wait().expect("try_wait").is_none(),
+            "disarmed, yet killed"
+        );
+        let _armed = sentinel.arm(Duration::from_millis(100));
+        let started = Instant::now();
+        while child.try_wait().expect("try_wait").is_none() {
+            assert!(started.elapsed() < Duration::from_secs(10), "not killed");
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
 
     #[test]
     fn call_results() {
