@@ -133,12 +133,12 @@ pub fn output_schema() -> Value {
 /// PXCloud wraps successes as `{"code":0,"message":"ok","data":…}`: return the payload.
 pub fn unwrap_pxcloud(body: Value) -> Value {
     match body {
-        Value::Object(mut map)
-            if map.len() <= 3
-                && map.get("code").is_some_and(|c| c == 0)
-                && map.contains_key("data") =>
-        {
-            map.remove("data").unwrap_or(Value::Null)
+        Value::Object(mut map) if map.len() <= 3 && map.get("code").is_some_and(|c| c == 0) => {
+            // Nothing is removed when there is no `data`, so the body is returned as it came.
+            match map.remove("data") {
+                Some(data) => data,
+                None => Value::Object(map),
+            }
         }
         other => other,
     }
@@ -362,35 +362,35 @@ fn summarize(value: &Value, truncated: Option<&Truncation>) -> String {
         (Value::Null, _) => "No payload returned.".to_owned(),
         (Value::Array(items), None) => format!("Returned {} item(s).", items.len()),
         (Value::Object(map), _) if map.is_empty() => "Returned an empty object.".to_owned(),
-        (Value::Object(map), _) if page_items(map).is_some() => match page_items(map) {
+        // A page object (`{items: [...], total}`) is summarized by its list; looked up once.
+        (Value::Object(map), _) => match page_items(map) {
             Some((n, Some(total))) if total as usize > n => {
                 format!("Returned {n} item(s) of {total}; use the pagination parameters for more.")
             }
             Some((n, _)) => format!("Returned {n} item(s)."),
-            None => String::new(),
-        },
-        (Value::Object(map), _) => {
-            // Written in place: this runs on every call that returns an object.
-            let keys = map.keys().take(6);
-            let mut text =
-                String::with_capacity(56 + keys.clone().map(|k| k.len() + 2).sum::<usize>());
-            let _ = write!(
-                text,
-                "Returned object with {} top-level field(s): ",
-                map.len()
-            );
-            for (i, key) in keys.enumerate() {
-                if i > 0 {
-                    text.push_str(", ");
+            None => {
+                // Written in place: this runs on every call that returns an object.
+                let keys = map.keys().take(6);
+                let mut text =
+                    String::with_capacity(56 + keys.clone().map(|k| k.len() + 2).sum::<usize>());
+                let _ = write!(
+                    text,
+                    "Returned object with {} top-level field(s): ",
+                    map.len()
+                );
+                for (i, key) in keys.enumerate() {
+                    if i > 0 {
+                        text.push_str(", ");
+                    }
+                    text.push_str(key);
                 }
-                text.push_str(key);
+                if map.len() > 6 {
+                    text.push_str(", ...");
+                }
+                text.push('.');
+                text
             }
-            if map.len() > 6 {
-                text.push_str(", ...");
-            }
-            text.push('.');
-            text
-        }
+        },
         (Value::String(s), _) => {
             let shown: String = s.chars().take(120).collect();
             let more = if s.chars().count() > 120 { "…" } else { "" };
