@@ -379,32 +379,39 @@ pub(crate) fn render(machine: &Machine, r: &Results) -> String {
 
 const WHY: &str = "\
 What is structural (it holds for every run; the figures above say by how much):
-- **tools/list vs. the earlier server and the minimal generator**: every tool carries what the
-  issue asks of it and the baselines partly lack: a `title`, `_meta` (method, path, tags,
-  operationId: about 95 B a tool), annotations, an `outputSchema` naming the envelope's members
-  (60 B), and the server's own arguments (`fields` on reads, `dry_run` on writes, `confirmed`
-  and `confirmation` on guarded tools). Everything else is compact already: no repeated
-  envelope schema, no `$schema`, no annotation titles, no OpenAPI number widths, defaults of
-  the protocol left out. The minimal generator has none of the per-tool members, so on a
-  document with small schemas (the simulator's) it stays below the server; on documents with
-  many shared `$ref`s it grows with every inlined copy.
+- **tools/list vs. the minimal generator**: every tool carries what the issue asks of it and
+  the minimal generator lacks: a `title`, `_meta` (method, path, tags, operationId: about 95 B
+  a tool), annotations, an `outputSchema` naming the envelope's members (60 B), and the
+  server's own arguments (`fields` on reads, `dry_run` on writes, `confirmed` and
+  `confirmation` on guarded tools). Everything else is compact: no repeated envelope schema,
+  no `$schema`, no annotation titles, no OpenAPI number widths, protocol defaults left out
+  (a destructive write carries no annotations at all), no description that only restates its
+  property's name. On a document with small schemas (the simulator's) the minimal generator
+  stays below the server; on documents with many shared `$ref`s it grows with every inlined
+  copy. Against the earlier TypeScript server, which has the same members, the target is met.
 - **Throughput with no backend latency**: client threads, server and simulator share the same
   two cores and the simulator answers a GET in microseconds, so any server CPU at all shows in
   this ratio; the 5 ms row is the PXCloud-like case.
-- **Throughput with 5 ms backend latency**: at 16 in flight the answers arrive in bursts and the
-  server's one runtime thread works through each burst; what is left per call is glibc malloc
-  (about 12 % of the server's CPU), loopback TCP in the kernel and parsing PXCloud's body into a
-  `Value` (profiled with perf and callgrind).
-- **Per-call overhead over stdio**: the server's CPU per call is well under 100 µs; the rest of
-  the latency is waiting: each call crosses the client↔server pipe (a round trip the direct GET
-  does not have) and wakes the stdio reader and writer threads of `mcp-protocol`. Reading and
-  writing the pipes on the runtime itself (tokio's unix pipe types) cut context switches by half
-  in a trial and is the next step.
-- **Peak RSS**: 12–13 MB of it is the binary's own code paged in (about 16 MB of `.text`, mapped
-  in 64 KB windows around every page that runs); the heap peaks at about 4 MB. Next to cut: the
-  regex compiler that checks every `pattern` during ingest (1.1–1.5 MB of resident code in a
-  trial without it) and tools/list turning every tool into a `Value` before taking the page
-  (about 2 MB of the heap peak).
+- **Throughput and CPU with 5 ms backend latency**: at 16 in flight the answers arrive in
+  bursts and the server's one runtime thread works through each burst. Per call (callgrind,
+  about 230k user instructions): parsing PXCloud's body into a `Value` 24 %, encoding the
+  JSON-RPC response 13 %, pxcloud-client and hyper 11 %, the envelope 9 %; glibc malloc is
+  about a quarter of user time and the kernel (loopback TCP) over a third of the server's CPU.
+  Tried and not kept: a two-worker runtime for `--http` (throughput about 90 %, but CPU per call
+  up to 125 µs and 2.5 MB more RSS) and mimalloc (10–15 % less CPU, 1.2–2 MB more RSS). Next:
+  a raw-JSON path that writes the envelope straight from PXCloud's bytes.
+- **Per-call overhead over stdio**: stdin and stdout are read and written on the runtime
+  (tokio's pipe and Unix-socket types; 5 → 2–2.7 context switches per call). What remains is
+  the pipe round trip the direct GET does not have, two wake-ups of the server per call and
+  its CPU; on a quiet machine a minimal std client measured about 67 µs p50 overhead, so the
+  figure above moves with the load of the shared machine.
+- **Peak RSS**: about 9–10 MB of it is the binary's own code and read-only data paged in
+  (the kernel maps 64 KB windows around every 4 KB page that runs: 789 pages run, spread over
+  107 windows), plus the PIE relocations the loader touches (about 1.3 MB) and a heap that
+  peaks at about 3.4 MB while the document is ingested. Trials: ordering the functions that
+  run at start-up together (lld `--symbol-ordering-file`) took VmHWM from 15.3 to 9.9 MB;
+  packed relative relocations (needs glibc ≥ 2.36) or a non-PIE binary (no ASLR) about
+  −0.8 to −1.2 MB; neither is applied yet.
 - The machine is shared: other builds running at the same time add noise to every timing.";
 
 const METHOD: &str = "\
