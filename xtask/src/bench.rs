@@ -4,7 +4,7 @@
 mod earlier;
 mod http;
 mod mcp;
-mod naive;
+pub(crate) mod naive;
 mod report;
 mod stats;
 
@@ -292,14 +292,14 @@ fn list(server: &Path, env: &[(String, String)]) -> Result<Vec<Value>> {
 
 /// The server's operation tools against the naive generator's for the same operations.
 #[derive(Debug, Default)]
-struct Compared {
-    ops: usize,
-    ours_bytes: usize,
-    naive_bytes: usize,
-    lost: Vec<String>,
+pub(crate) struct Compared {
+    pub(crate) ops: usize,
+    pub(crate) ours_bytes: usize,
+    pub(crate) naive_bytes: usize,
+    pub(crate) lost: Vec<String>,
 }
 
-fn compare(spec: &Value, tools: &[Value]) -> Compared {
+pub(crate) fn compare(spec: &Value, tools: &[Value]) -> Compared {
     let mut ours = Vec::new();
     let mut naive_tools = Vec::new();
     let mut lost = Vec::new();
@@ -329,7 +329,7 @@ fn compare(spec: &Value, tools: &[Value]) -> Compared {
 
 /// Bytes per top-level member of the tool objects (`inputSchema`, `outputSchema`, ...),
 /// largest first.
-fn composition(tools: &[Value]) -> Vec<(String, usize)> {
+pub(crate) fn composition(tools: &[Value]) -> Vec<(String, usize)> {
     let mut sizes: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
     for tool in tools {
         if let Some(map) = tool.as_object() {
@@ -344,7 +344,7 @@ fn composition(tools: &[Value]) -> Vec<(String, usize)> {
 }
 
 /// The tools as one compact JSON array, in bytes.
-fn bytes(tools: &[Value]) -> usize {
+pub(crate) fn bytes(tools: &[Value]) -> usize {
     Value::Array(tools.to_vec()).to_string().len()
 }
 

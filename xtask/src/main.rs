@@ -7,6 +7,8 @@
 //! - `cargo xtask e2e` walks the user stories with the official Python SDK client against
 //!   the release server and pxcloud-sim, checking the simulator's request log.
 //! - `cargo xtask bench` measures the release server and writes `docs/benchmarks.md`.
+//! - `cargo xtask list-size` compares tools/list bytes on real documents with the naive
+//!   generator's, keyword by keyword.
 //! - `cargo xtask ci-deps` installs everything the two above need into `<workspace>/.cache`.
 //!
 //! Every tool the tasks need (Node 22, the suites, the SDKs) is installed under the
@@ -20,6 +22,7 @@ mod conformance;
 mod e2e;
 mod fixture;
 mod interop;
+mod list_size;
 mod node;
 mod proc;
 mod python;
@@ -60,6 +63,15 @@ tasks:
                 write docs/benchmarks.md (about two minutes)
                   --quick                         a few samples only (a smoke run)
                   --out PATH                      write the report here instead
+  list-size     tools/list bytes (pxcloud-mcp tools --spec-file FILE --json) against the naive
+                generator (bench/naive.rs) per document: sizes, missing descriptions, bytes per
+                tool member and per input-schema keyword; fails when a description is missing
+                  --spec FILE                     measure this JSON document (repeatable; default:
+                                                  the four big specs/ documents and pxcloud-sim's)
+                  --tool NAME                     one tool (name or operationId) ours and naive
+                  --out-dir DIR                   with --tool: write both JSONs there for diffing
+                  --release                       build the server in release mode
+                  --server-bin PATH               use this pxcloud-mcp, build nothing
   ci-deps       install Node 22, both suites, the TypeScript SDK and the Python venv
   help          print this text";
 
@@ -83,6 +95,7 @@ fn run() -> Result<ExitCode> {
         "ci-deps" => ci_deps::run(&rest)?,
         "e2e" => e2e::run(&rest)?,
         "bench" => bench::run(&rest)?,
+        "list-size" => list_size::run(&rest)?,
         "help" | "-h" | "--help" => {
             println!("{USAGE}");
             true

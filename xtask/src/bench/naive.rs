@@ -1,10 +1,11 @@
 //! The minimal "naive generator" baseline for tools/list size: the least a straightforward
 //! OpenAPI→MCP generator emits for the same operations — one tool per operation named by its
 //! `operationId`, the summary and full description, and an input schema with every `$ref`
-//! inlined (dereferenced) in place: each parameter's schema with its description, and the
-//! request body (JSON, else its first media type) under `body`. No title, no output schema,
-//! no annotations, no `_meta`: a lower bound, stricter than the earlier TypeScript server
-//! (see `earlier.rs`), which emits all of those.
+//! inlined (dereferenced) in place: each parameter's schema (a Swagger 2.0 parameter's own
+//! type keywords) with its description, and the request body (JSON, else its first media
+//! type) under `body` (Swagger 2.0: under the body parameter's name). No title, no output
+//! schema, no annotations, no `_meta`: a lower bound, stricter than the earlier TypeScript
+//! server (see `earlier.rs`), which emits all of those.
 //!
 //! A `$ref` with sibling members (OpenAPI 3.1) becomes the referenced schema with the
 //! siblings laid over it, so a property's own `description` wins over the referenced type's,
@@ -38,6 +39,10 @@ pub(crate) fn naive_tool(spec: &Value, method: &str, path: &str) -> Option<Value
     let operation = item.get(method.to_ascii_lowercase())?;
     let mut properties = Map::new();
     let mut required = Vec::new();
+    let swagger2 = spec
+        .get("swagger")
+        .and_then(Value::as_str)
+        .is_some_and(|v| v.starts_with('2'));
     let parameters = item
         .get("parameters")
         .and_then(Value::as_array)
@@ -48,10 +53,7 @@ pub(crate) fn naive_tool(spec: &Value, method: &str, path: &str) -> Option<Value
         let Some(name) = parameter.get("name").and_then(Value::as_str) else {
             continue;
         };
-        let mut schema = parameter
-            .get("schema")
-            .cloned()
-            .unwrap_or_else(|| json!({}));
+        let mut schema = parameter_schema(parameter, swagger2);
         if let (Some(map), Some(text)) = (schema.as_object_mut(), parameter.get("description")) {
             map.insert("description".to_owned(), text.clone());
         }
@@ -97,6 +99,36 @@ pub(crate) fn naive_tool(spec: &Value, method: &str, path: &str) -> Option<Value
         "description": text.join("\n\n"),
         "inputSchema": {"type": "object", "properties": properties, "required": required},
     }))
+}
+
+/// The schema of one (dereferenced) parameter. OpenAPI 3 gives it as `schema`; a Swagger 2.0
+/// parameter other than the body carries its schema keywords (`type`, `format`, `items`,
+/// `enum`, …) on itself, so a generator copies the parameter without the members that only
+/// say where and how it is sent.
+fn parameter_schema(parameter: &Value, swagger2: bool) -> Value {
+    let inline = swagger2 && parameter.get("in").and_then(Value::as_str) != Some("body");
+    match (inline, parameter) {
+        (true, Value::Object(map)) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| {
+                    !matches!(
+                        k.as_str(),
+                        "name"
+                            | "in"
+                            | "required"
+                            | "description"
+                            | "collectionFormat"
+                            | "allowEmptyValue"
+                    )
+                })
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        ),
+        _ => parameter
+            .get("schema")
+            .cloned()
+            .unwrap_or_else(|| json!({})),
+    }
 }
 
 /// Walks a value, replacing every local `$ref` by what it points to, recursively; a cycle
@@ -292,6 +324,26 @@ mod tests {
         assert_eq!(
             tool["inputSchema"]["properties"]["body"]["properties"]["mode"],
             json!({"type": "string", "enum": ["view"], "description": "What the link allows."})
+        );
+    }
+
+    #[test]
+    fn swagger2_parameters_keep_their_types() {
+        let spec = json!({
+            "swagger": "2.0",
+            "paths": {"/vms": {"get": {"operationId": "list", "parameters": [
+                {"name": "state", "in": "query", "type": "array", "items": {"type": "string"},
+                 "collectionFormat": "multi", "description": "Filter."},
+                {"name": "spec", "in": "body", "required": true, "schema": {"type": "object"}}
+            ]}}}
+        });
+        let tool = naive_tool(&spec, "GET", "/vms").unwrap();
+        assert_eq!(
+            tool["inputSchema"]["properties"],
+            json!({
+                "state": {"type": "array", "items": {"type": "string"}, "description": "Filter."},
+                "spec": {"type": "object"}
+            })
         );
     }
 
