@@ -216,11 +216,20 @@ impl<'a> Builder<'a> {
         let mut converted =
             self.conv
                 .convert_root(&source, &ptr, Direction::Input, &mut self.warnings);
+        // A description the schema only has because conversion lifted it out of a member
+        // (`anyOf: [{…, description}, {type: null}]` becomes one nullable schema) is not the
+        // referenced schema's own, so the parameter's description does not replace it.
+        let lifted = self.family != SpecFamily::Swagger2 && !self.own_description(&source);
         if let Value::Object(schema) = &mut converted.schema {
             if let Some(Value::String(d)) = p.map.get("description")
                 && !d.trim().is_empty()
             {
-                schema.insert("description".into(), Value::from(d.trim()));
+                let d = d.trim();
+                let text = match schema.get("description").and_then(Value::as_str) {
+                    Some(inner) if lifted => joined(d, inner),
+                    _ => d.to_owned(),
+                };
+                schema.insert("description".into(), Value::from(text));
             }
             if p.map.get("deprecated") == Some(&Value::Bool(true)) {
                 schema.insert("deprecated".into(), Value::Bool(true));
@@ -233,6 +242,30 @@ impl<'a> Builder<'a> {
             }
         }
         converted
+    }
+
+    /// `true` when `schema` (after its `$ref`s) has a `description` of its own at the top.
+    fn own_description(&self, schema: &Value) -> bool {
+        let mut cur = schema;
+        for _ in 0..MAX_REF_HOPS {
+            let Some(map) = cur.as_object() else {
+                return false;
+            };
+            if map.contains_key("description") {
+                return true;
+            }
+            let Some(Value::String(reference)) = map.get("$ref") else {
+                return false;
+            };
+            let Target::Local(pointer) = self.resolver.target(reference) else {
+                return false;
+            };
+            let Some(next) = self.resolver.get(&pointer) else {
+                return false;
+            };
+            cur = next;
+        }
+        false
     }
 
     fn style_of(&self, p: &Param<'_>, location: Location) -> (Style, bool) {
@@ -806,7 +839,20 @@ impl<'a> Builder<'a> {
     }
 }
 
-/// Splits a `paths` key into the path template and any query pairs written into it.
+/// Two descriptions of one argument as one text, said once: `outer` first, then `inner`
+/// unless one already contains the other.
+fn joined(outer: &str, inner: &str) -> String {
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (o, i) = (words(outer), words(inner));
+    if o.contains(&i) {
+        outer.to_owned()
+    } else if i.contains(&o) {
+        inner.trim().to_owned()
+    } else {
+        format!("{outer}\n\n{}", inner.trim())
+    }
+}
+
 /// A summary as a display title: without the full stop of a sentence ("Get a VM." → "Get a
 /// VM"); an ellipsis stays.
 fn title_of(summary: &str) -> &str {
@@ -857,6 +903,7 @@ fn echoes_name(name: &str, description: &str) -> bool {
             .all(|c| c.is_ascii() && !c.is_ascii_control())
 }
 
+/// Splits a `paths` key into the path template and any query pairs written into it.
 fn split_path_key(key: &str) -> (String, Vec<(String, String)>) {
     let Some((path, query)) = key.split_once('?') else {
         return (key.to_owned(), Vec::new());

@@ -53,6 +53,49 @@ fn title_is_the_summary_and_parameter_descriptions_stay_on_parameters() {
     assert!(!t.description().contains("Search text"));
 }
 
+/// openai.json's `metadata` query parameter: its schema is `anyOf: [{object, description},
+/// {null}]`, written as one nullable object, so the description came from a member, and the
+/// parameter's own description must not replace it. A schema's own top-level description is
+/// replaced, as a use site's description should.
+#[test]
+fn a_parameter_description_keeps_a_description_lifted_from_a_nullable_union() {
+    let doc = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "t", "version": "1"},
+        "paths": {"/x": {"get": {
+            "parameters": [
+                {"name": "metadata", "in": "query", "description": "Keys to filter by.",
+                 "schema": {"$ref": "#/components/schemas/Metadata"}},
+                {"name": "tag", "in": "query", "description": "Tag to filter by.",
+                 "schema": {"$ref": "#/components/schemas/Tag"}},
+                {"name": "same", "in": "query", "description": "Free-form pairs.",
+                 "schema": {"$ref": "#/components/schemas/Metadata2"}}
+            ],
+            "responses": {"204": {"description": "ok"}}
+        }}},
+        "components": {"schemas": {
+            "Metadata": {"anyOf": [
+                {"type": "object", "description": "Up to 16 pairs.", "additionalProperties": {"type": "string"}},
+                {"type": "null"}
+            ]},
+            "Metadata2": {"anyOf": [
+                {"type": "object", "description": "Free-form pairs", "additionalProperties": {"type": "string"}},
+                {"type": "null"}
+            ]},
+            "Tag": {"type": "string", "description": "A tag."}
+        }}
+    });
+    let c = ingest(&doc);
+    let props = &c.tools()[0].input_schema()["properties"];
+    assert_eq!(
+        props["metadata"]["description"],
+        "Keys to filter by.\n\nUp to 16 pairs."
+    );
+    assert_eq!(props["metadata"]["type"], json!(["object", "null"]));
+    assert_eq!(props["tag"]["description"], "Tag to filter by.");
+    assert_eq!(props["same"]["description"], "Free-form pairs.");
+}
+
 #[test]
 fn a_flattened_body_keeps_its_own_description() {
     let doc = json!({
