@@ -3,6 +3,7 @@
 
 mod earlier;
 mod http;
+pub(crate) mod link_order;
 mod mcp;
 pub(crate) mod naive;
 mod report;
@@ -101,8 +102,11 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
     );
 
     let sim = SimProcess::start(&sim_bin, 0, "bench-sim")?;
+    let mut results = Results {
+        link_order: link_order::matched(&server),
+        ..Results::default()
+    };
     let env = server_env(&sim.url);
-    let mut results = Results::default();
 
     println!("xtask bench: cold start ({} runs)", plan.cold_starts);
     cold_start(&server, &env, plan, &mut results)?;
@@ -375,6 +379,9 @@ fn latency(
         client.request(id, "tools/call", args.clone())?;
         direct.request("GET", &path, &headers, b"")?;
     }
+    // The server idles while the direct calls run, so its CPU time over all rounds is the
+    // CPU of the calls made through it.
+    let cpu_before = stats::cpu_time(client.pid())?;
     for _ in 0..plan.latency_rounds {
         for _ in 0..plan.latency_round_calls {
             let started = Instant::now();
@@ -394,6 +401,8 @@ fn latency(
             }
         }
     }
+    let cpu = stats::cpu_time(client.pid())?.saturating_sub(cpu_before);
+    results.stdio_cpu_per_call = cpu.div_f64(results.latency_server.len().max(1) as f64);
     results.stdio_rss_kib = stats::peak_rss_kib(client.pid())?;
     client.stop();
     Ok(())

@@ -72,6 +72,10 @@ tasks:
                   --out-dir DIR                   with --tool: write both JSONs there for diffing
                   --release                       build the server in release mode
                   --server-bin PATH               use this pxcloud-mcp, build nothing
+  link-order    run the release server under callgrind (valgrind needed) against pxcloud-sim and
+                write bins/pxcloud-mcp/link/startup-order.txt, the functions that run at
+                start-up, which release builds lay out together (smaller resident memory)
+                  --out PATH                      write the list here instead
   ci-deps       install Node 22, both suites, the TypeScript SDK and the Python venv
   help          print this text";
 
@@ -95,6 +99,7 @@ fn run() -> Result<ExitCode> {
         "ci-deps" => ci_deps::run(&rest)?,
         "e2e" => e2e::run(&rest)?,
         "bench" => bench::run(&rest)?,
+        "link-order" => bench::link_order::run(&rest)?,
         "list-size" => list_size::run(&rest)?,
         "help" | "-h" | "--help" => {
             println!("{USAGE}");

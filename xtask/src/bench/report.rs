@@ -96,6 +96,10 @@ pub(crate) struct Results {
     pub(crate) latency_direct: Vec<Duration>,
     pub(crate) latency_server: Vec<Duration>,
     pub(crate) stdio_rss_kib: u64,
+    /// The stdio server's utime+stime over the measured calls, per call.
+    pub(crate) stdio_cpu_per_call: Duration,
+    /// Names of the link-order list found in the binary, of all its names (`None`: not checked).
+    pub(crate) link_order: Option<(usize, usize)>,
     pub(crate) throughput: Vec<Throughput>,
     pub(crate) ingest: Vec<Ingest>,
     pub(crate) seconds: f64,
@@ -237,6 +241,12 @@ pub(crate) fn table(r: &Results) -> String {
         "—".to_owned(),
     ]);
     rows.push([
+        "stdio: the server's CPU per call of the latency run (utime+stime / calls)".to_owned(),
+        human(r.stdio_cpu_per_call),
+        "—".to_owned(),
+        "—".to_owned(),
+    ]);
+    rows.push([
         "per-call overhead over the direct call".to_owned(),
         format!("p50 {}, p99 {}", human(p50), human(p99)),
         "p50 < 100 µs".to_owned(),
@@ -328,6 +338,16 @@ pub(crate) fn render(machine: &Machine, r: &Results) -> String {
         machine.cpus, machine.cpu_model
     );
     let _ = writeln!(out, "- toolchain: {}", machine.rustc);
+    let _ = match r.link_order {
+        Some((found, all)) => writeln!(
+            out,
+            "- link order (`bins/pxcloud-mcp/link/startup-order.txt`, see `cargo xtask link-order`): {found} of its {all} functions found in the binary"
+        ),
+        None => writeln!(
+            out,
+            "- link order: not checked (no list, or `nm` not installed)"
+        ),
+    };
     let _ = writeln!(
         out,
         "- what: the release `pxcloud-mcp` against the release `pxcloud-sim` on loopback (plain HTTP), client, server and simulator on the same machine; the whole run took {:.0} s\n",
@@ -483,6 +503,8 @@ mod tests {
             latency_direct: vec![Duration::from_micros(100); 10],
             latency_server: vec![Duration::from_micros(180); 10],
             stdio_rss_kib: 16_000,
+            stdio_cpu_per_call: Duration::from_micros(120),
+            link_order: Some((2500, 2700)),
             throughput: vec![Throughput {
                 backend_latency: "none".to_owned(),
                 direct_rps: 1000.0,
@@ -543,6 +565,10 @@ mod tests {
         assert!(row("server CPU").contains("missed** (by 50 µs)"), "{text}");
         assert!(row("ingest `big.json`").contains("900 tools"));
         assert!(
+            row("stdio: the server's CPU").contains("| 120 µs |"),
+            "{text}"
+        );
+        assert!(
             row("tools/list bytes for `big.json`").contains("= 25.0 %"),
             "{text}"
         );
@@ -565,6 +591,7 @@ mod tests {
             "`cargo xtask bench`",
             "GET /api/x: gone",
             "naive generator",
+            "2500 of its 2700 functions found",
         ] {
             assert!(text.contains(needle), "{needle} missing from\n{text}");
         }
