@@ -2,10 +2,12 @@
 //! what to change.
 
 use std::fmt::Write as _;
+use std::fs::OpenOptions;
+use std::path::Path;
 
-use pxcloud_client::{Client, ErrorKind};
+use pxcloud_client::{Client, ErrorKind, Secret};
 
-use crate::app::startup;
+use crate::app::startup::{self, TokenCheck, TokenRefusal};
 use crate::config::{AuthSetting, Config, TlsSetting};
 
 /// One step's outcome.
@@ -60,6 +62,10 @@ pub async fn run(config: &Config) -> Vec<Step> {
         "configuration",
         format!("{}; {tls}; {auth}", config.url),
     ));
+    if let Some(path) = &config.audit_log {
+        // The server opens it before any network work, so it comes first here too.
+        steps.push(audit_log(path));
+    }
     let insecure = config.tls == TlsSetting::Insecure && !plain_http;
     let client = match startup::client_config(config)
         .and_then(|cc| Client::new(cc).map_err(anyhow::Error::from))
@@ -113,16 +119,16 @@ pub async fn run(config: &Config) -> Vec<Step> {
     if insecure {
         steps.push(insecure_tls(config).await);
     }
-    match client.login().await {
-        Ok(()) => steps.push(pass("login", format!("logged in with {auth}"))),
-        Err(e) => steps.push(fail(
-            "login",
-            e.to_string(),
-            match &config.auth {
-                Some(AuthSetting::Token(_)) => "set a valid PXCLOUD_TOKEN, or use PXCLOUD_USER and PXCLOUD_PASS",
-                _ => "check PXCLOUD_USER and PXCLOUD_PASS (the account may be locked or need MFA: see the message)",
-            },
-        )),
+    match &config.auth {
+        Some(AuthSetting::Token(token)) => steps.push(token_step(&client, token).await),
+        _ => match client.login().await {
+            Ok(()) => steps.push(pass("login", format!("logged in with {auth}"))),
+            Err(e) => steps.push(fail(
+                "login",
+                e.to_string(),
+                "check PXCLOUD_USER and PXCLOUD_PASS (the account may be locked or need MFA: see the message)",
+            )),
+        },
     }
     let Some(spec) = spec else {
         return steps;
@@ -156,6 +162,151 @@ pub async fn run(config: &Config) -> Vec<Step> {
         )),
     }
     steps
+}
+
+/// `PXCLOUD_TOKEN`: what PXCloud says about it, as start-up asks ([`startup::check_token`]).
+async fn token_step(client: &Client, token: &Secret) -> Step {
+    const NAME: &str = "token";
+    let lifetime = startup::token_lifetime(token);
+    match startup::check_token(client, token).await {
+        TokenCheck::Accepted { user } => {
+            let mut detail = format!("PXCloud at {} accepted PXCLOUD_TOKEN", client.base_url());
+            if let Some(user) = user {
+                let _ = write!(detail, " (user {user})");
+            }
+            if let Some(lifetime) = lifetime {
+                let _ = write!(detail, ", which {lifetime}");
+            }
+            pass(NAME, detail)
+        }
+        TokenCheck::Unavailable => pass(
+            NAME,
+            format!(
+                "not tried: PXCloud at {} has no {} (HTTP 404/405), so a refused PXCLOUD_TOKEN \
+                 shows at the first call",
+                client.base_url(),
+                startup::WHOAMI_PATH
+            ),
+        ),
+        TokenCheck::Refused(refusal) => {
+            let mut detail = refusal.detail();
+            if let Some(lifetime) = lifetime {
+                let _ = write!(detail, " (it {lifetime})");
+            }
+            fail(NAME, detail, TokenRefusal::FIX)
+        }
+        TokenCheck::Failed(e) => fail(
+            NAME,
+            format!(
+                "asking PXCloud about PXCLOUD_TOKEN ({}) failed: {e}",
+                startup::WHOAMI_PATH
+            ),
+            "check that PXCloud is healthy and run check again",
+        ),
+    }
+}
+
+/// `PXCLOUD_AUDIT_LOG`: whether the server will be able to open it for appending, found
+/// without changing it. An existing file is opened for appending and closed (which writes
+/// nothing); a missing one is created the way the server would create it and removed at
+/// once, so that permissions, read-only file systems and the like answer for real.
+fn audit_log(path: &Path) -> Step {
+    const NAME: &str = "audit log";
+    let shown = path.display();
+    let fix_writable = "point PXCLOUD_AUDIT_LOG (--audit-log) at a file in a writable directory, \
+                        or make this one writable for the user the server runs as";
+    let cannot = |e: &std::io::Error| format!("cannot open {shown} for appending ({e})");
+    let mut where_ = String::new();
+    if path.is_relative() {
+        let cwd = std::env::current_dir()
+            .map(|d| d.display().to_string())
+            .unwrap_or_else(|_| "?".to_owned());
+        where_ = format!(
+            " (a relative path, taken from the working directory, here {cwd}; MCP clients \
+             may start the server elsewhere, so prefer an absolute path)"
+        );
+    }
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => fail(
+            NAME,
+            format!("{shown} is a directory"),
+            format!(
+                "point PXCLOUD_AUDIT_LOG (--audit-log) at a file, e.g. {}",
+                path.join("pxcloud-audit.jsonl").display()
+            ),
+        ),
+        Ok(meta) if is_fifo(&meta) => pass(
+            NAME,
+            format!(
+                "{shown} is a named pipe: start-up waits until something reads from it{where_}"
+            ),
+        ),
+        Ok(meta) => match OpenOptions::new().append(true).open(path) {
+            Ok(_) if meta.is_file() => pass(
+                NAME,
+                format!(
+                    "{shown} can be appended to (an existing file of {} bytes){where_}",
+                    meta.len()
+                ),
+            ),
+            Ok(_) => pass(NAME, format!("{shown} can be appended to{where_}")),
+            Err(e) => fail(NAME, cannot(&e), fix_writable),
+        },
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+            ) =>
+        {
+            let parent = match path.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            if !parent.is_dir() {
+                let elsewhere = "point PXCLOUD_AUDIT_LOG (--audit-log) at a file in a directory \
+                                 that exists";
+                let (why, fix) = if parent.exists() {
+                    ("is not a directory", elsewhere.to_owned())
+                } else {
+                    (
+                        "does not exist",
+                        format!("create the directory {}, or {elsewhere}", parent.display()),
+                    )
+                };
+                return fail(
+                    NAME,
+                    format!(
+                        "cannot open {shown} for appending: {} {why}",
+                        parent.display()
+                    ),
+                    fix,
+                );
+            }
+            match OpenOptions::new().append(true).create_new(true).open(path) {
+                Ok(file) => {
+                    drop(file);
+                    let _ = std::fs::remove_file(path);
+                    pass(
+                        NAME,
+                        format!("{shown} does not exist yet; the server will create it{where_}"),
+                    )
+                }
+                Err(e) => fail(NAME, cannot(&e), fix_writable),
+            }
+        }
+        Err(e) => fail(NAME, cannot(&e), fix_writable),
+    }
+}
+
+#[cfg(unix)]
+fn is_fifo(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::FileTypeExt as _;
+    meta.file_type().is_fifo()
+}
+
+#[cfg(not(unix))]
+fn is_fifo(_meta: &std::fs::Metadata) -> bool {
+    false
 }
 
 fn connection_failure(e: &pxcloud_client::Error, config: &Config) -> Step {

@@ -416,7 +416,7 @@ fn auth(raw: &RawOptions) -> Result<Option<AuthSetting>, ConfigError> {
     let pass = raw.pass.clone().filter(|p| !p.is_empty());
     let token = nonempty(&raw.token);
     match (user, pass, token) {
-        (_, _, Some(token)) => Ok(Some(AuthSetting::Token(Secret::new(token)))),
+        (_, _, Some(token)) => given_token(&token).map(|t| Some(AuthSetting::Token(t))),
         (Some(username), Some(password), None) => Ok(Some(AuthSetting::Password {
             username,
             password: Secret::new(password),
@@ -431,6 +431,25 @@ fn auth(raw: &RawOptions) -> Result<Option<AuthSetting>, ConfigError> {
         )),
         (None, None, None) => Ok(None),
     }
+}
+
+/// `PXCLOUD_TOKEN` as it will be sent. A value copied with its scheme (`Bearer eyJ…`, as
+/// it appears in an `Authorization` header) is taken without it; one that cannot travel in
+/// a header at all (a line break inside, say) is refused here rather than failing every call.
+/// The message never shows the value.
+fn given_token(value: &str) -> Result<Secret, ConfigError> {
+    let token = match value.split_once(char::is_whitespace) {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim_start(),
+        _ => value,
+    };
+    if !token.is_ascii() || http::HeaderValue::from_str(token).is_err() {
+        return Err(err(
+            settings::TOKEN,
+            "contains a character an HTTP header cannot carry (a line break, another control \
+             character or non-ASCII text): set the token alone, on one line",
+        ));
+    }
+    Ok(Secret::new(token))
 }
 
 fn tls(raw: &RawOptions) -> Result<TlsSetting, ConfigError> {

@@ -1,10 +1,13 @@
-//! Start-up: the PXCloud connection (or the embedded simulator), login, spec fetch, ingest.
+//! Start-up: the PXCloud connection (or the embedded simulator), login or token check, spec
+//! fetch, ingest.
 
 use std::time::Duration;
 
 use anyhow::Context as _;
 use openapi_ingest::{Catalog, IngestOptions};
-use pxcloud_client::{Auth, Client, ClientConfig, ErrorKind, SPEC_PATH, Secret, TlsTrust};
+use pxcloud_client::{
+    ApiRequest, Auth, Client, ClientConfig, ErrorKind, SPEC_PATH, Secret, TlsTrust,
+};
 use serde::Deserialize as _;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
@@ -70,38 +73,228 @@ pub async fn start_demo(config: &mut Config) -> anyhow::Result<Demo> {
     Ok(Demo { sim })
 }
 
-/// Logs in and fetches the spec. With `config.wait`, retries with exponential backoff (up to
-/// about five minutes) instead of failing at the first error. A failure is one sentence that
-/// names the setting to change.
+/// Logs in (or, with `PXCLOUD_TOKEN`, asks PXCloud whether it accepts the token) and fetches
+/// the spec, both at once. With `config.wait`, retries with exponential backoff (up to about
+/// five minutes) instead of failing at the first error. A failure is one sentence that names
+/// the setting to change.
 pub async fn connect(client: &Client, config: &Config) -> anyhow::Result<Value> {
     let mut delay = Duration::from_millis(500);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
-    let user = match &config.auth {
-        Some(AuthSetting::Password { username, .. }) => Some(username.as_str()),
-        _ => None,
+    let (user, token) = match &config.auth {
+        Some(AuthSetting::Password { username, .. }) => (Some(username.as_str()), None),
+        Some(AuthSetting::Token(token)) => (None, Some(token)),
+        None => (None, None),
     };
     loop {
         let started = tokio::time::Instant::now();
         // PXCloud serves its document without authentication, so the fetch does not wait for
-        // the login (a deployment that protects it is asked again once the token is there).
-        let (login, spec) = tokio::join!(client.login(), client.fetch_spec_with(parse_spec));
-        let attempt = login
-            .map_err(|e| (Step::Login, e))
-            .and_then(|()| spec.map_err(|e| (Step::Document, e)));
+        // the login or the token check (a deployment that protects it is asked again once the
+        // token is there). A given token costs one request, on its own connection, in
+        // parallel: it is the only way to find a revoked or expired token before the first
+        // call (PXCloud may not give it the `exp` claim we could read, and only PXCloud knows
+        // about revocation).
+        let credentials = async {
+            match token {
+                Some(token) => Ok(Some(check_token(client, token).await)),
+                None => client.login().await.map(|()| None),
+            }
+        };
+        let (credentials, spec) = tokio::join!(credentials, client.fetch_spec_with(parse_spec));
+        let attempt = match credentials {
+            Err(e) => Err(Failure::Step(Step::Login, e)),
+            Ok(Some(TokenCheck::Refused(refusal))) => Err(Failure::Token(refusal)),
+            Ok(checked) => spec
+                .map(|spec| (spec, checked))
+                .map_err(|e| Failure::Step(Step::Document, e)),
+        };
         let waited = started.elapsed();
-        match attempt {
-            Ok(spec) => return Ok(spec),
-            Err((step, e)) => {
-                let why = explain(step, &e, client.base_url(), user, waited);
-                if config.wait && tokio::time::Instant::now() + delay < deadline {
-                    tracing::warn!("{why}; retrying in {:.1} s (--wait)", delay.as_secs_f64());
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(Duration::from_secs(30));
-                } else {
-                    return Err(anyhow::anyhow!(why));
+        let why = match attempt {
+            Ok((spec, checked)) => {
+                if let (Some(checked), Some(token)) = (checked, token) {
+                    log_token_check(checked, token);
                 }
+                return Ok(spec);
+            }
+            Err(Failure::Token(refusal)) => refusal.to_string(),
+            Err(Failure::Step(step, e)) => explain(step, &e, client.base_url(), user, waited),
+        };
+        if config.wait && tokio::time::Instant::now() + delay < deadline {
+            tracing::warn!("{why}; retrying in {:.1} s (--wait)", delay.as_secs_f64());
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        } else {
+            return Err(anyhow::anyhow!(why));
+        }
+    }
+}
+
+/// Why a start-up attempt failed.
+enum Failure {
+    /// A step failed with the client's error.
+    Step(Step, pxcloud_client::Error),
+    /// PXCloud refused `PXCLOUD_TOKEN`.
+    Token(TokenRefusal),
+}
+
+/// PXCloud's "who am I" (`GET /api/auth/me`, documented in its OpenAPI document under
+/// `Auth`): the cheapest request that needs a token and changes nothing.
+pub const WHOAMI_PATH: &str = "/api/auth/me";
+
+/// What PXCloud said when asked who `PXCLOUD_TOKEN` belongs to.
+#[derive(Debug)]
+pub enum TokenCheck {
+    /// Accepted. `user` is who PXCloud says the token belongs to, when it says.
+    Accepted {
+        /// The user name PXCloud answered with.
+        user: Option<String>,
+    },
+    /// This PXCloud has no who-am-I endpoint (it answered 404 or 405), so the token was not
+    /// tried: a refused token shows at the first call.
+    Unavailable,
+    /// Refused (HTTP 401).
+    Refused(TokenRefusal),
+    /// The question itself failed (unreachable, timed out, an error status other than 401):
+    /// nothing is known about the token.
+    Failed(pxcloud_client::Error),
+}
+
+/// PXCloud refused `PXCLOUD_TOKEN`. `Display` is the start-up error: one sentence naming the
+/// setting, never the token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenRefusal {
+    base: String,
+    status: u16,
+    reason: String,
+}
+
+impl TokenRefusal {
+    /// What to change.
+    pub const FIX: &'static str =
+        "set a valid PXCLOUD_TOKEN, or remove it and set PXCLOUD_USER and PXCLOUD_PASS";
+
+    /// What happened, without the fix: `PXCloud at <url> refused PXCLOUD_TOKEN (HTTP 401):
+    /// <PXCloud's reason>`.
+    pub fn detail(&self) -> String {
+        format!(
+            "PXCloud at {} refused PXCLOUD_TOKEN (HTTP {}): {}",
+            self.base, self.status, self.reason
+        )
+    }
+}
+
+impl std::fmt::Display for TokenRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}; {}", self.detail(), Self::FIX)
+    }
+}
+
+/// Asks PXCloud who `token` (the client's `PXCLOUD_TOKEN`) belongs to: one `GET`
+/// [`WHOAMI_PATH`] through the client's ordinary stack (retries and deadline included).
+pub async fn check_token(client: &Client, token: &Secret) -> TokenCheck {
+    match client.send(ApiRequest::get(WHOAMI_PATH)).await {
+        Ok(response) if response.is_success() => TokenCheck::Accepted {
+            user: response.json().ok().as_ref().and_then(user_of),
+        },
+        // Authenticated, only not allowed to ask: the token itself is fine.
+        Ok(response) if response.status == 403 => TokenCheck::Accepted { user: None },
+        Ok(response) if matches!(response.status, 404 | 405) => TokenCheck::Unavailable,
+        Ok(response) => match response.error_for_status() {
+            Err(e) => TokenCheck::Failed(e),
+            Ok(_) => TokenCheck::Accepted { user: None },
+        },
+        Err(e) if e.kind() == ErrorKind::Auth && e.status() == Some(401) => {
+            TokenCheck::Refused(TokenRefusal {
+                base: client.base_url().to_owned(),
+                status: 401,
+                reason: reason(e.api_message().or(e.api_code()), token),
+            })
+        }
+        Err(e) => TokenCheck::Failed(e),
+    }
+}
+
+/// The user name in PXCloud's who-am-I answer (`{"data": {"username": …}}`), when it is a
+/// plausible one.
+fn user_of(answer: &Value) -> Option<String> {
+    let data = answer.get("data").unwrap_or(answer);
+    data.get("username")
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty() && u.len() <= 128 && !u.chars().any(char::is_control))
+        .map(str::to_owned)
+}
+
+/// PXCloud's reason for a refusal, fit for one line: never the token itself (should PXCloud
+/// quote it), no control characters, at most 200 characters.
+fn reason(message: Option<&str>, token: &Secret) -> String {
+    let message = message.map(str::trim).filter(|m| !m.is_empty());
+    let Some(message) = message else {
+        return "no reason given".to_owned();
+    };
+    let message = if token.expose().is_empty() {
+        message.to_owned()
+    } else {
+        message.replace(token.expose(), "<the token>")
+    };
+    let mut out: String = message
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect();
+    if message.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
+
+/// Logs what a token check that did not stop start-up found.
+fn log_token_check(checked: TokenCheck, token: &Secret) {
+    match checked {
+        TokenCheck::Accepted { user } => {
+            tracing::debug!(
+                user = %user.as_deref().unwrap_or("?"),
+                "PXCloud accepted PXCLOUD_TOKEN"
+            );
+            if let Some(lifetime) = token_lifetime(token) {
+                tracing::info!("PXCLOUD_TOKEN {lifetime}");
             }
         }
+        TokenCheck::Unavailable => tracing::debug!(
+            "PXCLOUD_TOKEN not tried at start-up: PXCloud has no {WHOAMI_PATH} (HTTP 404/405); a \
+             refused token shows at the first call"
+        ),
+        TokenCheck::Failed(e) => tracing::warn!(
+            "PXCLOUD_TOKEN not tried at start-up: asking PXCloud ({WHOAMI_PATH}) failed: {}; a \
+             refused token shows at the first call",
+            e.message()
+        ),
+        TokenCheck::Refused(refusal) => tracing::debug!("{refusal}"),
+    }
+}
+
+/// How long a token with an `exp` claim (a JWT) stays valid, as the end of a sentence about
+/// it: `expires in 59 min (its exp claim) and cannot be renewed`, or `expired 3 min ago by
+/// its exp claim`; `None` for opaque tokens.
+pub fn token_lifetime(token: &Secret) -> Option<String> {
+    let expires = pxcloud_client::jwt_expiry(token.expose())?;
+    Some(match expires.duration_since(std::time::SystemTime::now()) {
+        Ok(left) => format!(
+            "expires in {} (its exp claim) and cannot be renewed",
+            span(left)
+        ),
+        Err(past) => format!("expired {} ago by its exp claim", span(past.duration())),
+    })
+}
+
+/// A duration for people: `45 s`, `59 min`, `5 h 3 min`, `3 days`.
+fn span(d: Duration) -> String {
+    let secs = d.as_secs();
+    match secs {
+        0..60 => format!("{secs} s"),
+        60..3600 => format!("{} min", secs / 60),
+        3600..86_400 if secs % 3600 < 60 => format!("{} h", secs / 3600),
+        3600..86_400 => format!("{} h {} min", secs / 3600, secs % 3600 / 60),
+        86_400..172_800 => "1 day".to_owned(),
+        _ => format!("{} days", secs / 86_400),
     }
 }
 
@@ -331,6 +524,104 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn token_refusal_is_one_sentence_without_the_token() {
+        let token = Secret::new("eyJhbGciOi.secret-part.sig");
+        let cases = [
+            (Some("token has expired"), "token has expired"),
+            (None, "no reason given"),
+            (Some("  "), "no reason given"),
+            (
+                Some("token eyJhbGciOi.secret-part.sig is unknown"),
+                "token <the token> is unknown",
+            ),
+            (Some("line\nbreak"), "line break"),
+        ];
+        for (message, want) in cases {
+            let refusal = TokenRefusal {
+                base: "https://pxcloud.example:8443".to_owned(),
+                status: 401,
+                reason: reason(message, &token),
+            };
+            assert_eq!(
+                refusal.to_string(),
+                format!(
+                    "PXCloud at https://pxcloud.example:8443 refused PXCLOUD_TOKEN (HTTP 401): \
+                     {want}; set a valid PXCLOUD_TOKEN, or remove it and set PXCLOUD_USER and \
+                     PXCLOUD_PASS"
+                )
+            );
+            assert_eq!(
+                refusal.to_string(),
+                format!("{}; {}", refusal.detail(), TokenRefusal::FIX)
+            );
+        }
+        let long = "x".repeat(500);
+        let cut = reason(Some(&long), &token);
+        assert_eq!(cut.chars().count(), 201);
+        assert!(cut.ends_with('…'));
+    }
+
+    #[test]
+    fn whoami_user_and_lifetime() {
+        assert_eq!(
+            user_of(&json!({"code": 0, "data": {"username": "admin", "role": "admin"}})),
+            Some("admin".to_owned())
+        );
+        assert_eq!(user_of(&json!({"username": "ops"})), Some("ops".to_owned()));
+        for odd in [
+            json!({"data": {"username": ""}}),
+            json!({"data": {"username": "a\nb"}}),
+            json!([1]),
+            json!({"data": {"username": 7}}),
+        ] {
+            assert_eq!(user_of(&odd), None, "{odd}");
+        }
+        let cases = [
+            (0, "0 s"),
+            (59, "59 s"),
+            (60, "1 min"),
+            (3599, "59 min"),
+            (3600, "1 h"),
+            (3659, "1 h"),
+            (3660, "1 h 1 min"),
+            (86_399, "23 h 59 min"),
+            (86_400, "1 day"),
+            (3 * 86_400 + 5, "3 days"),
+        ];
+        for (secs, want) in cases {
+            assert_eq!(span(Duration::from_secs(secs)), want, "{secs}");
+        }
+        let jwt = |exp: u64| {
+            use base64::Engine as _;
+            let b64 = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+            Secret::new(format!(
+                "{}.{}.sig",
+                b64(r#"{"alg":"HS256"}"#),
+                b64(&format!(r#"{{"exp":{exp}}}"#))
+            ))
+        };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let later = token_lifetime(&jwt(now + 2 * 3600 + 600)).unwrap();
+        assert!(
+            later.starts_with("expires in 2 h 9 min") || later.starts_with("expires in 2 h 10 min"),
+            "{later}"
+        );
+        assert!(
+            later.ends_with("(its exp claim) and cannot be renewed"),
+            "{later}"
+        );
+        let earlier = token_lifetime(&jwt(now - 300)).unwrap();
+        assert!(
+            earlier.starts_with("expired 5 min ago") || earlier.starts_with("expired 4 min ago"),
+            "{earlier}"
+        );
+        assert_eq!(token_lifetime(&Secret::new("opaque-token")), None);
+    }
 
     #[test]
     fn parse_spec_is_parse_then_drop_responses() {

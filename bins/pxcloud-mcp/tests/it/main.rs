@@ -11,6 +11,7 @@ mod hints;
 mod mcp;
 mod prompts;
 mod refresh;
+mod startup;
 mod tasks;
 mod wire;
 mod workflow;
