@@ -5,10 +5,21 @@
 //! `{code, message, data}` wrapper is unwrapped so `data` is the payload, the hints name task
 //! ids and the tool that follows them, failures carry a recovery hint for every status, and a
 //! result larger than the budget is cut at a clean boundary with a note saying how to narrow it.
+//!
+//! A success that needs no shaping (no `fields`, within the budget, an object or array) is
+//! written from PXCloud's body text without a value tree: the payload is copied compactly
+//! while it is read (`transcode`), the same JSON a value would give, and goes into the text
+//! and, as written, into the structured envelope. Everything else goes through a value.
+
+mod transcode;
 
 use std::fmt::Write as _;
 
+use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+
+use self::transcode::{Kind, Peek, Shape as Noted, Top};
 
 /// What the envelope needs to know about the tool that ran.
 #[derive(Debug, Clone, Copy)]
@@ -109,6 +120,46 @@ pub struct ToolOutput {
     pub is_error: bool,
 }
 
+/// A tool result on its way to the wire: a [`ToolOutput`], or a success whose structured
+/// envelope is JSON text already written.
+#[derive(Debug, Clone)]
+pub enum CallOutput {
+    /// Text and a structured value.
+    Tree(ToolOutput),
+    /// Text and the structured envelope as JSON text (a success, never an error).
+    Json(JsonOutput),
+}
+
+/// A success written from PXCloud's body text: no value tree was built for it.
+#[derive(Debug, Clone)]
+pub struct JsonOutput {
+    /// Text content (summary, hints and the data as JSON).
+    pub text: String,
+    /// The envelope as JSON text, the `structuredContent`.
+    pub structured: Box<RawValue>,
+}
+
+impl CallOutput {
+    /// The result with its structured part as a value (the JSON text is parsed).
+    pub fn into_tool_output(self) -> ToolOutput {
+        match self {
+            CallOutput::Tree(out) => out,
+            CallOutput::Json(out) => ToolOutput {
+                // Written by serde_json from a parsed body: it parses.
+                structured: serde_json::from_str(out.structured.get()).unwrap_or(Value::Null),
+                text: out.text,
+                is_error: false,
+            },
+        }
+    }
+}
+
+impl From<ToolOutput> for CallOutput {
+    fn from(out: ToolOutput) -> Self {
+        CallOutput::Tree(out)
+    }
+}
+
 /// Shaping options of one result.
 #[derive(Debug, Clone, Default)]
 pub struct Shape<'a> {
@@ -144,16 +195,111 @@ pub fn unwrap_pxcloud(body: Value) -> Value {
     }
 }
 
-/// A successful call.
-pub fn success(tool: ToolFacts<'_>, status: u16, body: Value, shape: &Shape<'_>) -> ToolOutput {
-    let mut data = unwrap_pxcloud(body);
-    if let Some(fields) = shape.fields.filter(|f| !f.is_empty()) {
-        data = project(&data, fields);
+/// The success body as JSON; text when it is not JSON (a success never becomes a failure
+/// because of its body), `null` when it is empty.
+pub fn decode_body(body: &[u8]) -> Value {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Value::Null;
     }
-    let mut hints = result_hints(tool, &data);
-    let summary = summarize(&data, None);
-    // The budget is for the whole text part: the title line, summary, hints and a possible
-    // truncation note come out of it before the data gets the rest.
+    match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(_) => Value::String(String::from_utf8_lossy(body).into_owned()),
+    }
+}
+
+/// A successful call, from PXCloud's body as it came: the same result as [`success`] of
+/// [`decode_body`], written without a value tree when no shaping is needed.
+pub fn success_body(
+    tool: ToolFacts<'_>,
+    status: u16,
+    body: &[u8],
+    shape: &Shape<'_>,
+) -> CallOutput {
+    if shape.fields.is_none_or(<[String]>::is_empty)
+        && let Some(out) = success_json(tool, status, body, shape)
+    {
+        return CallOutput::Json(out);
+    }
+    CallOutput::Tree(success(tool, status, decode_body(body), shape))
+}
+
+/// The keys whose values the hints show.
+const HINT_KEYS: [&str; 4] = ["id", "task_id", "taskId", "upid"];
+
+/// [`success`] written from the body's text: `None` when the data is not an object or array,
+/// is not JSON, does not fit the budget, repeats a top-level key or has an escaped id to show
+/// (the value path handles those).
+fn success_json(
+    tool: ToolFacts<'_>,
+    status: u16,
+    body: &[u8],
+    shape: &Shape<'_>,
+) -> Option<JsonOutput> {
+    let (text, depth) = match body.iter().find(|b| !b.is_ascii_whitespace())? {
+        b'{' => match transcode::peek_wrapper(body) {
+            Peek::Wrapped(data) => (data.get(), 1),
+            Peek::Plain => (std::str::from_utf8(body).ok()?, 0),
+            Peek::Unsure => return None,
+        },
+        b'[' => (std::str::from_utf8(body).ok()?, 0),
+        _ => return None,
+    };
+    // One level more for the envelope around the data, so the envelope parses too (as
+    // `CallOutput::into_tool_output` does); deeper data goes through the value.
+    let (data, top) = transcode::copy(text, depth + 1)?;
+    if top.kind == Kind::Scalar
+        || top.repeats_a_key()
+        || top
+            .members
+            .iter()
+            .any(|m| matches!(m.value, Noted::EscapedStr) && HINT_KEYS.contains(&m.key.as_ref()))
+    {
+        return None;
+    }
+    let hints = result_hints(tool, &top);
+    let summary = summarize_top(&top);
+    if shape.max_bytes != 0 && data.get().len() > data_budget(tool, &hints, &summary, shape) {
+        return None;
+    }
+    let text = render_text(tool.title, "success", &summary, &hints, Some(data.get()));
+    let envelope = JsonEnvelope {
+        ok: true,
+        tool: tool.name,
+        method: tool.method,
+        path: tool.path,
+        status,
+        summary: &summary,
+        data_type: if top.kind == Kind::Array {
+            "array"
+        } else {
+            "object"
+        },
+        data: &data,
+        hints: &hints,
+    };
+    let structured = serde_json::value::to_raw_value(&envelope).ok()?;
+    Some(JsonOutput { text, structured })
+}
+
+/// The envelope of [`success`] (its members in the same order), with the data as text.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonEnvelope<'a> {
+    ok: bool,
+    tool: &'a str,
+    method: &'a str,
+    path: &'a str,
+    status: u16,
+    summary: &'a str,
+    data_type: &'a str,
+    data: &'a RawValue,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    hints: &'a [String],
+}
+
+/// The bytes the data's JSON may take in the text part: the budget is for the whole text,
+/// and the title line, summary, hints and a possible truncation note come out of it first.
+fn data_budget(tool: ToolFacts<'_>, hints: &[String], summary: &str, shape: &Shape<'_>) -> usize {
     let header = tool.title.len()
         + 16
         + hints.iter().map(|h| h.len() + 3).sum::<usize>()
@@ -164,10 +310,21 @@ pub fn success(tool: ToolFacts<'_>, status: u16, body: Value, shape: &Shape<'_>)
             .iter()
             .map(|p| p.len() + 4)
             .sum::<usize>();
-    let data_budget = shape
+    shape
         .max_bytes
         .saturating_sub(header)
-        .max(shape.max_bytes / 2);
+        .max(shape.max_bytes / 2)
+}
+
+/// A successful call.
+pub fn success(tool: ToolFacts<'_>, status: u16, body: Value, shape: &Shape<'_>) -> ToolOutput {
+    let mut data = unwrap_pxcloud(body);
+    if let Some(fields) = shape.fields.filter(|f| !f.is_empty()) {
+        data = project(&data, fields);
+    }
+    let mut hints = result_hints(tool, &data);
+    let summary = summarize(&data, None);
+    let data_budget = data_budget(tool, &hints, &summary, shape);
     // Most results fit: the text is written once, the data's JSON straight after the
     // summary and hints, and its length decides whether the result must be cut.
     let (text, summary, data, truncated) =
@@ -360,37 +517,7 @@ fn summarize(value: &Value, truncated: Option<&Truncation>) -> String {
             )
         }
         (Value::Null, _) => "No payload returned.".to_owned(),
-        (Value::Array(items), None) => format!("Returned {} item(s).", items.len()),
-        (Value::Object(map), _) if map.is_empty() => "Returned an empty object.".to_owned(),
-        // A page object (`{items: [...], total}`) is summarized by its list; looked up once.
-        (Value::Object(map), _) => match page_items(map) {
-            Some((n, Some(total))) if total as usize > n => {
-                format!("Returned {n} item(s) of {total}; use the pagination parameters for more.")
-            }
-            Some((n, _)) => format!("Returned {n} item(s)."),
-            None => {
-                // Written in place: this runs on every call that returns an object.
-                let keys = map.keys().take(6);
-                let mut text =
-                    String::with_capacity(56 + keys.clone().map(|k| k.len() + 2).sum::<usize>());
-                let _ = write!(
-                    text,
-                    "Returned object with {} top-level field(s): ",
-                    map.len()
-                );
-                for (i, key) in keys.enumerate() {
-                    if i > 0 {
-                        text.push_str(", ");
-                    }
-                    text.push_str(key);
-                }
-                if map.len() > 6 {
-                    text.push_str(", ...");
-                }
-                text.push('.');
-                text
-            }
-        },
+        (Value::Array(_) | Value::Object(_), _) => summarize_top(value),
         (Value::String(s), _) => {
             let shown: String = s.chars().take(120).collect();
             let more = if s.chars().count() > 120 { "…" } else { "" };
@@ -400,36 +527,158 @@ fn summarize(value: &Value, truncated: Option<&Truncation>) -> String {
     }
 }
 
+/// The summary of an array or object that was not cut.
+fn summarize_top(data: &impl TopLevel) -> String {
+    if let Some(n) = data.array_len() {
+        return format!("Returned {n} item(s).");
+    }
+    let len = data.object_len();
+    if len == 0 {
+        return "Returned an empty object.".to_owned();
+    }
+    // A page object (`{items: [...], total}`) is summarized by its list; looked up once.
+    match page_items(data) {
+        Some((n, Some(total))) if total as usize > n => {
+            format!("Returned {n} item(s) of {total}; use the pagination parameters for more.")
+        }
+        Some((n, _)) => format!("Returned {n} item(s)."),
+        None => {
+            // Written in place: this runs on every call that returns an object.
+            let keys = data.keys().take(6);
+            let mut text =
+                String::with_capacity(56 + keys.clone().map(|k| k.len() + 2).sum::<usize>());
+            let _ = write!(text, "Returned object with {len} top-level field(s): ");
+            for (i, key) in keys.enumerate() {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                text.push_str(key);
+            }
+            if len > 6 {
+                text.push_str(", ...");
+            }
+            text.push('.');
+            text
+        }
+    }
+}
+
 /// Hints for a success: what kind of call it was, the ids worth remembering, what follows.
-fn result_hints(tool: ToolFacts<'_>, data: &Value) -> Vec<String> {
+fn result_hints(tool: ToolFacts<'_>, data: &impl TopLevel) -> Vec<String> {
     let mut hints = Vec::new();
     if tool.read_only {
         hints.push("Read-only operation completed.".to_owned());
     } else if tool.destructive {
         hints.push("This operation changed PXCloud state.".to_owned());
     }
-    if data.as_array().is_some_and(Vec::is_empty) {
+    if data.array_len() == Some(0) {
         hints.push("No records matched the query.".to_owned());
     }
-    if let Value::Object(map) = data {
-        if let Some(id) = scalar(map.get("id")) {
-            hints.push(format!("Primary id: {id}"));
-        }
-        let task = scalar(map.get("task_id")).or_else(|| scalar(map.get("taskId")));
-        let upid = scalar(map.get("upid"));
-        if let Some(task) = task {
-            hints.push(format!("Task id: {task}"));
-        }
-        if let Some(upid) = upid {
-            hints.push(format!("UPID: {upid}"));
-        }
-        if let Some(follow) = task.or(upid) {
-            hints.push(format!(
-                "The operation runs asynchronously: follow it with pxcloud_wait_task (task_id: {follow}) before reporting the outcome."
-            ));
-        }
+    if let Some(id) = data.scalar("id") {
+        hints.push(format!("Primary id: {id}"));
+    }
+    let task = data.scalar("task_id").or_else(|| data.scalar("taskId"));
+    let upid = data.scalar("upid");
+    if let Some(task) = task {
+        hints.push(format!("Task id: {task}"));
+    }
+    if let Some(upid) = upid {
+        hints.push(format!("UPID: {upid}"));
+    }
+    if let Some(follow) = task.or(upid) {
+        hints.push(format!(
+            "The operation runs asynchronously: follow it with pxcloud_wait_task (task_id: {follow}) before reporting the outcome."
+        ));
     }
     hints
+}
+
+/// The top level of a result's data as the summary and hints read it: a value, or what was
+/// noted while PXCloud's text was copied.
+trait TopLevel {
+    /// The items of an array; `None` for anything else.
+    fn array_len(&self) -> Option<usize>;
+    /// The members of an object; 0 for anything else.
+    fn object_len(&self) -> usize;
+    /// An object's keys, in order.
+    fn keys(&self) -> impl Iterator<Item = &str> + Clone;
+    /// The items of member `key` when it is an array.
+    fn member_array_len(&self, key: &str) -> Option<usize>;
+    /// Member `key` when it is a number.
+    fn member_number(&self, key: &str) -> Option<&serde_json::Number>;
+    /// Member `key` when it is a non-empty string or a number.
+    fn scalar(&self, key: &str) -> Option<Scalar<'_>>;
+}
+
+impl TopLevel for Value {
+    fn array_len(&self) -> Option<usize> {
+        self.as_array().map(Vec::len)
+    }
+
+    fn object_len(&self) -> usize {
+        self.as_object().map_or(0, Map::len)
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &str> + Clone {
+        self.as_object()
+            .into_iter()
+            .flat_map(|m| m.keys().map(String::as_str))
+    }
+
+    fn member_array_len(&self, key: &str) -> Option<usize> {
+        self.get(key)?.as_array().map(Vec::len)
+    }
+
+    fn member_number(&self, key: &str) -> Option<&serde_json::Number> {
+        match self.as_object()?.get(key)? {
+            Value::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn scalar(&self, key: &str) -> Option<Scalar<'_>> {
+        match self.as_object()?.get(key)? {
+            Value::String(s) if !s.is_empty() => Some(Scalar::Str(s)),
+            Value::Number(n) => Some(Scalar::Number(n)),
+            _ => None,
+        }
+    }
+}
+
+impl TopLevel for Top<'_> {
+    fn array_len(&self) -> Option<usize> {
+        (self.kind == Kind::Array).then_some(self.items)
+    }
+
+    fn object_len(&self) -> usize {
+        self.members.len()
+    }
+
+    fn keys(&self) -> impl Iterator<Item = &str> + Clone {
+        self.members.iter().map(|m| m.key.as_ref())
+    }
+
+    fn member_array_len(&self, key: &str) -> Option<usize> {
+        match self.member(key)? {
+            Noted::Array(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    fn member_number(&self, key: &str) -> Option<&serde_json::Number> {
+        match self.member(key)? {
+            Noted::Number(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    fn scalar(&self, key: &str) -> Option<Scalar<'_>> {
+        match self.member(key)? {
+            Noted::Str(s) if !s.is_empty() => Some(Scalar::Str(s)),
+            Noted::Number(n) => Some(Scalar::Number(n)),
+            _ => None,
+        }
+    }
 }
 
 /// A non-empty string or a number, shown without quotes; borrowed from the data.
@@ -445,14 +694,6 @@ impl std::fmt::Display for Scalar<'_> {
             Scalar::Str(s) => f.write_str(s),
             Scalar::Number(n) => n.fmt(f),
         }
-    }
-}
-
-fn scalar(value: Option<&Value>) -> Option<Scalar<'_>> {
-    match value? {
-        Value::String(s) if !s.is_empty() => Some(Scalar::Str(s)),
-        Value::Number(n) => Some(Scalar::Number(n)),
-        _ => None,
     }
 }
 
@@ -599,14 +840,14 @@ fn is_page(map: &Map<String, Value>, fields: &[String]) -> bool {
 }
 
 /// The list inside a page object (`items`, `data`, `results`…) and the total, if any.
-fn page_items(map: &Map<String, Value>) -> Option<(usize, Option<u64>)> {
+fn page_items(data: &impl TopLevel) -> Option<(usize, Option<u64>)> {
     let items = ["items", "data", "results", "entries"]
         .iter()
-        .find_map(|k| map.get(*k)?.as_array())?;
+        .find_map(|k| data.member_array_len(k))?;
     let total = ["total", "total_count", "count"]
         .iter()
-        .find_map(|k| map.get(*k)?.as_u64());
-    Some((items.len(), total))
+        .find_map(|k| data.member_number(k)?.as_u64());
+    Some((items, total))
 }
 
 /// How a result was cut to fit the budget.

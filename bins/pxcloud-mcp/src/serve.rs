@@ -18,7 +18,7 @@ use sha2::{Digest, Sha256};
 
 use crate::app::{App, CallError, Caller, Elicited, Interrupt, ToolEntry};
 use crate::config::Transport;
-use crate::envelope::ToolOutput;
+use crate::envelope::CallOutput;
 use crate::{guides, prompts};
 
 /// Server instructions sent at initialization / discovery: said once here rather than on each
@@ -87,11 +87,19 @@ pub(crate) fn to_tool(entry: ToolEntry) -> Tool {
     tool
 }
 
-fn to_result(out: ToolOutput) -> CallToolResult {
-    let mut result = CallToolResult::text(out.text);
-    result.structured_content = Some(out.structured);
-    result.is_error = out.is_error.then_some(true);
-    result
+fn to_result(out: CallOutput) -> CallToolResult {
+    match out {
+        CallOutput::Tree(out) => {
+            let mut result = CallToolResult::text(out.text);
+            result.structured_content = Some(out.structured);
+            result.is_error = out.is_error.then_some(true);
+            result
+        }
+        // Sent as written: PXCloud's data is not parsed or serialised again.
+        CallOutput::Json(out) => {
+            CallToolResult::text(out.text).with_structured_json(out.structured)
+        }
+    }
 }
 
 #[async_trait]
@@ -135,7 +143,7 @@ impl ToolProvider for Mcp {
     ) -> Result<CallToolResult, HandlerError> {
         match self
             .app
-            .call_tool(name, arguments, &ContextCaller(ctx))
+            .call_tool_output(name, arguments, &ContextCaller(ctx))
             .await
         {
             Ok(out) => Ok(to_result(out)),

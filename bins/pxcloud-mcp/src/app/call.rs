@@ -8,8 +8,9 @@ use policy::{CallContext, ElicitationAnswer, Verdict};
 use pxcloud_client::{ApiRequest, ApiResponse, ErrorKind};
 use serde_json::{Map, Value, json};
 
-use super::{App, CallError, Caller, Elicited, Interrupt, fields_arg};
-use crate::envelope::{self, Failure, Shape, ToolFacts, ToolOutput};
+use super::{App, CallError, Caller, Elicited, Interrupt, fields_arg, workflow};
+use crate::config::ToolMode;
+use crate::envelope::{self, CallOutput, Failure, Shape, ToolFacts, ToolOutput};
 
 /// Query parameters that narrow a listing, mentioned when a result is cut.
 const NARROWING: &[&str] = &[
@@ -18,13 +19,46 @@ const NARROWING: &[&str] = &[
 ];
 
 impl App {
+    /// [`App::call_tool`] for the wire: a catalog tool's success may come back with its
+    /// structured envelope as JSON text (PXCloud's data never made into a value tree).
+    pub(crate) async fn call_tool_output(
+        &self,
+        name: &str,
+        args: Map<String, Value>,
+        caller: &dyn Caller,
+    ) -> Result<CallOutput, CallError> {
+        // `App::call_tool` runs workflow tools first, then dynamic mode's tools; any other
+        // name is a catalog tool.
+        let fixed = self.config().tool_mode == ToolMode::Dynamic
+            || workflow::entries().iter().any(|e| e.name == name);
+        if fixed {
+            return self
+                .call_tool(name, args, caller)
+                .await
+                .map(CallOutput::Tree);
+        }
+        self.call_catalog_output(name, args, caller).await
+    }
+
     /// Runs catalog tool `name` with the client's `args`.
     pub(crate) async fn call_catalog(
         &self,
         name: &str,
-        mut args: Map<String, Value>,
+        args: Map<String, Value>,
         caller: &dyn Caller,
     ) -> Result<ToolOutput, CallError> {
+        self.call_catalog_output(name, args, caller)
+            .await
+            .map(CallOutput::into_tool_output)
+    }
+
+    /// [`App::call_catalog`], a success possibly kept as JSON text.
+    async fn call_catalog_output(
+        &self,
+        name: &str,
+        mut args: Map<String, Value>,
+        caller: &dyn Caller,
+    ) -> Result<CallOutput, CallError> {
         let state = self.state();
         let Some(tool) = state.tool(name) else {
             return Err(CallError::UnknownTool(name.to_owned()));
@@ -49,7 +83,8 @@ impl App {
                             "`{}` must be an array of field names (strings)",
                             fields_arg(tool)
                         ),
-                    ));
+                    )
+                    .into());
                 }
             }
         } else {
@@ -136,7 +171,7 @@ impl App {
         if let (Some(record), Some(sink)) = (record, self.audit()) {
             sink.write(&record);
         }
-        Ok(out)
+        Ok(out.into())
     }
 
     pub(crate) fn facts<'t>(&self, tool: &'t Tool) -> ToolFacts<'t> {
@@ -158,14 +193,19 @@ impl App {
         facts: ToolFacts<'_>,
         args: &Map<String, Value>,
         shape: &Shape<'_>,
-    ) -> (ToolOutput, Option<u16>) {
+    ) -> (CallOutput, Option<u16>) {
         let request = match tool.request(args) {
             Ok(r) => r,
-            Err(e) => return (denied(facts, "invalid_arguments", &e.to_string()), None),
+            Err(e) => {
+                return (
+                    denied(facts, "invalid_arguments", &e.to_string()).into(),
+                    None,
+                );
+            }
         };
         let body = match encode_body(request.body.as_ref(), request.content_type.as_deref()) {
             Ok(b) => b,
-            Err(e) => return (denied(facts, "invalid_arguments", &e), None),
+            Err(e) => return (denied(facts, "invalid_arguments", &e).into(), None),
         };
         let api = ApiRequest {
             method: http::Method::from_bytes(request.method.as_str().as_bytes())
@@ -179,19 +219,19 @@ impl App {
             Ok(resp) if resp.is_success() => {
                 let status = resp.status;
                 (
-                    envelope::success(facts, status, decode(&resp), shape),
+                    envelope::success_body(facts, status, &resp.body, shape),
                     Some(status),
                 )
             }
             Ok(resp) => {
                 let status = resp.status;
                 (
-                    envelope::failure(facts, &self.status_failure(&resp)),
+                    envelope::failure(facts, &self.status_failure(&resp)).into(),
                     Some(status),
                 )
             }
             Err(e) => (
-                envelope::failure(facts, &self.client_failure(&e)),
+                envelope::failure(facts, &self.client_failure(&e)).into(),
                 e.status(),
             ),
         }
@@ -284,18 +324,6 @@ fn narrowing_params(tool: &Tool) -> Vec<String> {
         .filter(|k| NARROWING.contains(&k.as_str()))
         .cloned()
         .collect()
-}
-
-/// The success body as JSON; text when it is not JSON (a success never becomes a failure
-/// because of its body).
-fn decode(resp: &ApiResponse) -> Value {
-    if resp.body.iter().all(u8::is_ascii_whitespace) {
-        return Value::Null;
-    }
-    match serde_json::from_slice(&resp.body) {
-        Ok(v) => v,
-        Err(_) => Value::String(String::from_utf8_lossy(&resp.body).into_owned()),
-    }
 }
 
 /// Encodes the body for its content type: JSON, or a flat form.

@@ -292,3 +292,191 @@ fn the_text_mirror_is_title_summary_hints_then_the_compact_data() {
         "List VMs: success\nNo payload returned.\nHints: Read-only operation completed."
     );
 }
+
+const GET: ToolFacts<'static> = ToolFacts {
+    name: "pxcloud_get_vm",
+    title: "Get a virtual machine.",
+    method: "GET",
+    path: "/api/vms/{id}",
+    read_only: true,
+    destructive: false,
+};
+
+const CREATE: ToolFacts<'static> = ToolFacts {
+    name: "pxcloud_create_vm",
+    title: "Create VM",
+    method: "POST",
+    path: "/api/vms",
+    read_only: false,
+    destructive: false,
+};
+
+/// Bodies the text path takes (`true`) or leaves to the value path (`false`), within a
+/// budget they fit.
+const BODIES: &[(&str, bool)] = &[
+    (
+        r#"{"code":0,"message":"ok","data":{"id":"cluster1:pve1:100","name":"web-01","vmid":100,"hardware":{"cores":4,"disks":[{"slot":"scsi0","size_gb":32}]},"cpu_percent":30.0,"tags":["prod"],"lock":null,"template":false}}"#,
+        true,
+    ),
+    (
+        r#"{"code":0,"message":"ok","data":[{"id":"a"},{"id":"b"}]}"#,
+        true,
+    ),
+    (r#"{"code":0,"message":"ok","data":[]}"#, true),
+    (r#"{"code":0,"message":"ok","data":{}}"#, true),
+    (
+        r#"{"code":0,"message":"ok","data":{"items":[{"id":1},{"id":2}],"total":30,"page":1}}"#,
+        true,
+    ),
+    (r#"{"items":[{"id":1}],"total":1}"#, true),
+    (r#"{"data":[1,2,3],"count":3}"#, true),
+    (
+        r#"{"results":"not a list","entries":[1],"total_count":-1}"#,
+        true,
+    ),
+    (r#"{"items":[1,2],"total":2.5}"#, true),
+    (r#"{"task_id":"t-1","upid":"UPID:pve1:0001:start"}"#, true),
+    (r#"{"taskId":42,"id":-7}"#, true),
+    (r#"{"upid":"UPID:x","id":""}"#, true),
+    (r#"{"id":1.50}"#, true),
+    (r#"[{"id":"a"},{"id":"b"},3,"x",null]"#, true),
+    (r#"[]"#, true),
+    (r#"{}"#, true),
+    (r#"{"a":1,"b":2,"c":3,"d":4,"e":5,"f":6,"g":7}"#, true),
+    (
+        r#"{"name":"caf\u00e9 \ud83d\ude00 ☃","s":"a\"b\\c\/d\n\t\u0001","k\u0065y":"v","ü":"é"}"#,
+        true,
+    ),
+    (
+        r#"{"big":18446744073709551616,"max":18446744073709551615,"neg":-9223372036854775808,"e":1e3,"f":1.5E-7,"z":-0,"p":0.1}"#,
+        true,
+    ),
+    (
+        "\n  {\n    \"code\" : 0 ,\n    \"data\" : {\n      \"id\" : \"pretty\" ,\n      \"list\" : [ 1 , 2 ]\n    }\n  }\n",
+        true,
+    ),
+    (r#"{"code":1,"message":"odd","data":{"id":"x"}}"#, true),
+    (r#"{"code":0,"message":"ok"}"#, true),
+    (
+        r#"{"code":0,"message":"ok","data":{"code":0,"message":"inner","data":5}}"#,
+        true,
+    ),
+    (r#"{"a":{"x":1,"x":2}}"#, true),
+    // Left to the value path.
+    (r#"{"id":"a\u0062"}"#, false),
+    (r#"{"a":1,"a":2}"#, false),
+    (r#"{"code":0,"data":1,"data":{"id":"x"}}"#, false),
+    (
+        r#"{"code":0,"message":{"detail":[1]},"data":{"id":"x"}}"#,
+        false,
+    ),
+    (r#"{"code":0,"message":"ok","data":"just text"}"#, false),
+    (r#"{"code":0,"message":"ok","data":null}"#, false),
+    (r#"{"code":0,"message":"ok","data":7}"#, false),
+    (r#""a string""#, false),
+    ("12", false),
+    ("true", false),
+    ("null", false),
+    ("", false),
+    ("  \n", false),
+    ("not json", false),
+    ("{\"a\":1} trailing", false),
+    ("[1e400]", false),
+    ("{\"a\":\"\u{1}\"}", false),
+    ("\u{feff}{\"a\":1}", false),
+];
+
+/// The path that writes PXCloud's text without a value tree gives the same result as the
+/// value path: the same text and envelope, byte for byte, and the same JSON values where a
+/// nested object repeats a key (the text keeps both copies, the value the last).
+#[test]
+fn the_text_path_and_the_value_path_agree() {
+    let mut deep = String::new();
+    for depth in [126, 127, 128] {
+        let open = "[".repeat(depth);
+        let close = "]".repeat(depth);
+        deep.push_str(&format!(
+            "{open}{close}\n{{\"code\":0,\"data\":{open}{close}}}\n"
+        ));
+    }
+    let mut bodies: Vec<(Vec<u8>, Option<bool>)> = BODIES
+        .iter()
+        .map(|(b, fast)| (b.as_bytes().to_vec(), Some(*fast)))
+        .collect();
+    bodies.extend(deep.lines().map(|l| (l.as_bytes().to_vec(), None)));
+    bodies.push((b"{\"a\":\"\xff\"}".to_vec(), Some(false)));
+    let big: Vec<Value> = (0..200)
+        .map(|i| json!({"id": i, "name": format!("vm-{i}")}))
+        .collect();
+    bodies.push((
+        json!({"code": 0, "message": "ok", "data": big})
+            .to_string()
+            .into_bytes(),
+        None,
+    ));
+    bodies.push((
+        json!({"items": big, "total": 500}).to_string().into_bytes(),
+        None,
+    ));
+
+    let fields = ["id".to_owned()];
+    let narrowing = ["page".to_owned()];
+    let mut fast_seen = 0;
+    for (body, fast) in &bodies {
+        let shown = String::from_utf8_lossy(body);
+        for tool in [GET, POWER, CREATE] {
+            for (max_bytes, with_fields) in [
+                (32 * 1024, false),
+                (0, false),
+                (600, false),
+                (32 * 1024, true),
+            ] {
+                let shape = Shape {
+                    fields: with_fields.then_some(&fields[..]),
+                    max_bytes,
+                    narrowing_params: &narrowing,
+                };
+                let slow = envelope::success(tool, 201, envelope::decode_body(body), &shape);
+                let out = envelope::success_body(tool, 201, body, &shape);
+                let json_text = match &out {
+                    envelope::CallOutput::Json(j) => Some(j.structured.get().to_owned()),
+                    envelope::CallOutput::Tree(_) => None,
+                };
+                if max_bytes == 32 * 1024
+                    && !with_fields
+                    && let Some(fast) = fast
+                {
+                    assert_eq!(json_text.is_some(), *fast, "path taken for {shown}");
+                }
+                if with_fields {
+                    assert!(json_text.is_none(), "fields go through the value: {shown}");
+                }
+                let out = out.into_tool_output();
+                assert_eq!(out.is_error, slow.is_error);
+                let Some(json_text) = json_text else {
+                    assert_eq!(out, slow, "{shown}");
+                    continue;
+                };
+                fast_seen += 1;
+                // Same JSON values: the envelope (data included) and the text's data.
+                assert_eq!(out.structured, slow.structured, "{shown}");
+                let (head, data) = out.text.rsplit_once('\n').expect("data line");
+                let (slow_head, slow_data) = slow.text.rsplit_once('\n').expect("data line");
+                assert_eq!(head, slow_head, "{shown}");
+                let data: Value = serde_json::from_str(data).expect("the text's data is JSON");
+                assert_eq!(
+                    data,
+                    serde_json::from_str::<Value>(slow_data).unwrap(),
+                    "{shown}"
+                );
+                assert_eq!(data, slow.structured["data"], "{shown}");
+                // Byte for byte, unless a nested object repeats a key.
+                if !shown.contains(r#""x":1,"x":2"#) {
+                    assert_eq!(out.text, slow.text, "{shown}");
+                    assert_eq!(json_text, slow.structured.to_string(), "{shown}");
+                }
+            }
+        }
+    }
+    assert!(fast_seen > 60, "the text path was taken {fast_seen} times");
+}

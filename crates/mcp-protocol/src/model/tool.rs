@@ -1,6 +1,9 @@
 //! Tools and tool results.
 
+use std::borrow::Cow;
+
 use serde::Serialize;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::Content;
@@ -109,20 +112,72 @@ impl Tool {
 }
 
 /// The result of `tools/call`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+///
+/// `structuredContent` comes from either [`structured_content`](Self::structured_content), a
+/// value, or [`structured_json`](Self::structured_json), JSON text already written (set with
+/// [`with_structured_json`](Self::with_structured_json)); the text wins when both are set.
+#[derive(Debug, Clone, Default)]
 pub struct CallToolResult {
     /// Unstructured content.
     pub content: Vec<Content>,
     /// Structured content (since 2025-06-18).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub structured_content: Option<Value>,
+    /// Structured content as JSON text (a JSON object), sent as it is: for a result made from
+    /// JSON text it already holds (an upstream body), which then needs no value tree and is
+    /// not serialised again. Sent instead of `structured_content` when set.
+    pub structured_json: Option<Box<RawValue>>,
     /// The tool failed; the content says why.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub is_error: Option<bool>,
     /// Free-form metadata.
-    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
+}
+
+/// `structuredContent` in whichever form the result holds it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum StructuredRef<'a> {
+    /// A value tree.
+    Value(&'a Value),
+    /// JSON text, written as it is.
+    Json(&'a RawValue),
+}
+
+impl Serialize for StructuredRef<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            StructuredRef::Value(v) => v.serialize(serializer),
+            StructuredRef::Json(j) => j.serialize(serializer),
+        }
+    }
+}
+
+impl PartialEq for CallToolResult {
+    /// JSON text is compared as text: `{"a":1}` and `{ "a": 1 }` differ.
+    fn eq(&self, other: &Self) -> bool {
+        self.content == other.content
+            && self.structured_content == other.structured_content
+            && self.structured_json.as_deref().map(RawValue::get)
+                == other.structured_json.as_deref().map(RawValue::get)
+            && self.is_error == other.is_error
+            && self.meta == other.meta
+    }
+}
+
+impl Serialize for CallToolResult {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("content", &self.content)?;
+        if let Some(s) = self.structured_ref() {
+            map.serialize_entry("structuredContent", &s)?;
+        }
+        if let Some(e) = &self.is_error {
+            map.serialize_entry("isError", e)?;
+        }
+        if let Some(m) = &self.meta {
+            map.serialize_entry("_meta", m)?;
+        }
+        map.end()
+    }
 }
 
 impl CallToolResult {
@@ -159,6 +214,33 @@ impl CallToolResult {
             ..Default::default()
         }
     }
+
+    /// Sets the structured content to JSON text that is already written (it must be a JSON
+    /// object); it is sent as it is, never parsed or serialised again.
+    #[must_use]
+    pub fn with_structured_json(mut self, json: Box<RawValue>) -> Self {
+        self.structured_content = None;
+        self.structured_json = Some(json);
+        self
+    }
+
+    /// The structured content as a value, whichever form holds it (the JSON text is parsed;
+    /// `None` also when it does not parse).
+    pub fn structured_value(&self) -> Option<Cow<'_, Value>> {
+        match self.structured_ref()? {
+            StructuredRef::Value(v) => Some(Cow::Borrowed(v)),
+            StructuredRef::Json(j) => serde_json::from_str(j.get()).ok().map(Cow::Owned),
+        }
+    }
+
+    /// What `structuredContent` carries: the JSON text when set, else the value.
+    pub(crate) fn structured_ref(&self) -> Option<StructuredRef<'_>> {
+        match (&self.structured_json, &self.structured_content) {
+            (Some(j), _) => Some(StructuredRef::Json(j)),
+            (None, Some(v)) => Some(StructuredRef::Value(v)),
+            (None, None) => None,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -166,6 +248,47 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    impl Content {
+        fn clone_text(&self) -> String {
+            match self {
+                Content::Text { text } => text.clone(),
+                _ => String::new(),
+            }
+        }
+    }
+
+    #[test]
+    fn structured_json_serialises_like_the_value() {
+        let value = json!({"ok": true, "data": {"b": [1, 2.5, "é\n"], "a": null}});
+        let text = RawValue::from_string(value.to_string()).unwrap();
+        for (is_error, meta) in [(None, None), (Some(true), Some(Map::new()))] {
+            let mut tree = CallToolResult::structured(value.clone());
+            tree.is_error = is_error;
+            tree.meta = meta.clone();
+            let mut raw = CallToolResult::text(tree.content[0].clone_text())
+                .with_structured_json(text.clone());
+            raw.is_error = is_error;
+            raw.meta = meta;
+            assert_eq!(
+                serde_json::to_string(&raw).unwrap(),
+                serde_json::to_string(&tree).unwrap()
+            );
+            assert_eq!(raw.structured_value().as_deref(), Some(&value));
+            assert_eq!(tree.structured_value().as_deref(), Some(&value));
+            assert_ne!(raw, tree, "the two forms are told apart");
+        }
+        // The text wins over a value set next to it.
+        let mut both = CallToolResult::text("t");
+        both.structured_content = Some(json!({"other": 1}));
+        both.structured_json = Some(text);
+        assert_eq!(both.structured_value().as_deref(), Some(&value));
+        assert_eq!(
+            serde_json::to_value(&both).unwrap()["structuredContent"],
+            value
+        );
+        assert_eq!(CallToolResult::text("t").structured_value(), None);
+    }
 
     #[test]
     fn into_value_is_the_serialised_tool() {

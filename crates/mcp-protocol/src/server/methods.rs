@@ -379,7 +379,7 @@ pub(crate) struct ToolResultOut {
 
 impl ToolResultOut {
     /// A guess of the encoded size: the text blocks, escaped, and `structuredContent`,
-    /// which is usually the same data as the text.
+    /// which is usually the same data as the text (its length when it is JSON text).
     fn size_hint(&self) -> usize {
         let text: usize = self
             .result
@@ -391,8 +391,13 @@ impl ToolResultOut {
                 _ => 0,
             })
             .sum();
-        let factor = if self.structured { 2 } else { 1 };
-        text.saturating_mul(factor).saturating_add(text / 4 + 128)
+        let structured = match (self.structured, &self.result.structured_json) {
+            (false, _) => 0,
+            (true, Some(json)) => json.get().len(),
+            (true, None) => text,
+        };
+        text.saturating_add(structured)
+            .saturating_add(text / 4 + 128)
     }
 }
 
@@ -403,9 +408,9 @@ impl Serialize for ToolResultOut {
         let mut map = serializer.serialize_map(None)?;
         map.serialize_entry("content", &r.content)?;
         if self.structured
-            && let Some(s) = &r.structured_content
+            && let Some(s) = r.structured_ref()
         {
-            map.serialize_entry("structuredContent", s)?;
+            map.serialize_entry("structuredContent", &s)?;
         }
         if let Some(e) = &r.is_error {
             map.serialize_entry("isError", e)?;

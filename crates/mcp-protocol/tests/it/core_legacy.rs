@@ -239,9 +239,6 @@ async fn structured_content_only_for_revisions_that_know_it() {
         let (s, _) = server();
         let mut c = Client::start(s);
         c.initialize(version, json!({})).await;
-        let r = c
-            .request(1, "tools/call", json!({"name": "structured"}))
-            .await;
         let mut expected = json!({
             "content": [{"type": "text", "text": r#"{"vms":[{"id":1}],"total":1}"#}],
             "_meta": {"k": "v"}
@@ -249,8 +246,28 @@ async fn structured_content_only_for_revisions_that_know_it() {
         if structured {
             expected["structuredContent"] = json!({"vms": [{"id": 1}], "total": 1});
         }
-        assert_eq!(r["result"], expected, "{version}");
+        // A value and the same content as JSON text look the same on the wire.
+        for (id, tool) in [(1, "structured"), (2, "structured_json")] {
+            let r = c.request(id, "tools/call", json!({"name": tool})).await;
+            assert_eq!(r["result"], expected, "{version} {tool}");
+        }
     }
+}
+
+#[tokio::test]
+async fn structured_json_is_sent_as_written() {
+    let (s, _) = server();
+    let mut c = Client::start(s);
+    c.initialize("2025-06-18", json!({})).await;
+    c.send_raw(
+        r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"structured_json"}}"#,
+    )
+    .await;
+    let line = c.recv_line().await;
+    assert!(
+        line.contains(r#""structuredContent":{"vms": [{"id": 1}], "total": 1}"#),
+        "{line}"
+    );
 }
 
 #[tokio::test]

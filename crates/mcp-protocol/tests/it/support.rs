@@ -103,6 +103,18 @@ impl ToolProvider for TestTools {
                 r.meta = Some(Map::from_iter([("k".to_owned(), json!("v"))]));
                 Ok(r)
             }
+            // The same result as `structured`, its structured content given as JSON text
+            // (spaced, to show it is sent as it is).
+            "structured_json" => {
+                let json = serde_json::value::RawValue::from_string(
+                    r#"{"vms": [{"id": 1}], "total": 1}"#.to_owned(),
+                )
+                .expect("valid JSON");
+                let mut r = CallToolResult::text(r#"{"vms":[{"id":1}],"total":1}"#)
+                    .with_structured_json(json);
+                r.meta = Some(Map::from_iter([("k".to_owned(), json!("v"))]));
+                Ok(r)
+            }
             other if self.extra.iter().any(|e| e == other) => Ok(CallToolResult::text(other)),
             other => Err(HandlerError::NotFound {
                 kind: "tool",
@@ -194,12 +206,16 @@ impl Client {
 
     /// The next message from the server (5 s limit).
     pub(crate) async fn recv(&mut self) -> Value {
-        let line = tokio::time::timeout(Duration::from_secs(5), self.lines.next_line())
+        serde_json::from_str(&self.recv_line().await).unwrap()
+    }
+
+    /// The next message from the server as it was written (5 s limit).
+    pub(crate) async fn recv_line(&mut self) -> String {
+        tokio::time::timeout(Duration::from_secs(5), self.lines.next_line())
             .await
             .expect("server answered in time")
             .unwrap()
-            .expect("stream open");
-        serde_json::from_str(&line).unwrap()
+            .expect("stream open")
     }
 
     /// Whether nothing arrives within `ms`.
