@@ -12,7 +12,9 @@ use clap::{Args, Parser, Subcommand};
 ///
 /// With no arguments it reads the environment and serves MCP on stdio, so
 /// `"command": "pxcloud-mcp"` in an MCP client's configuration is all it takes.
-/// Every option below can also be set through the environment variable shown with it.
+/// Every option below can also be set through the environment variable shown with it; an
+/// empty variable counts as unset (except PXCLOUD_URL, which must not be empty, and
+/// PXCLOUD_TOOL_PREFIX, where empty means no prefix).
 #[derive(Debug, Parser)]
 #[command(name = "pxcloud-mcp", version, about, long_about, max_term_width = 100)]
 pub struct Cli {
@@ -89,7 +91,13 @@ pub struct RawOptions {
     pub tls_verify: Option<String>,
 
     /// PEM file with the CA (or self-signed) certificate PXCloud presents.
-    #[arg(long, global = true, env = "PXCLOUD_CA_FILE", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "PXCLOUD_CA_FILE",
+        value_name = "FILE",
+        value_parser = any_path()
+    )]
     pub ca_file: Option<PathBuf>,
 
     /// Pin PXCloud's certificate by its SHA-256 fingerprint (hex, colons optional).
@@ -135,7 +143,13 @@ pub struct RawOptions {
     pub confirm_ttl_secs: Option<String>,
 
     /// Append an audit record (JSON line) for every non-read-only call to this file.
-    #[arg(long, global = true, env = "PXCLOUD_AUDIT_LOG", value_name = "FILE")]
+    #[arg(
+        long,
+        global = true,
+        env = "PXCLOUD_AUDIT_LOG",
+        value_name = "FILE",
+        value_parser = any_path()
+    )]
     pub audit_log: Option<PathBuf>,
 
     /// Path fragments whose operations are never exposed, comma-separated
@@ -229,7 +243,8 @@ pub struct RawOptions {
     )]
     pub http_allowed_origins: Option<String>,
 
-    /// At start-up, wait for PXCloud with backoff instead of failing at once.
+    /// At start-up, retry with backoff (up to about five minutes) while PXCloud is unreachable,
+    /// slow or failing, instead of failing at once; refused credentials stop at once either way.
     #[arg(long, global = true)]
     pub wait: bool,
 
@@ -237,4 +252,12 @@ pub struct RawOptions {
     /// [default: info].
     #[arg(long, global = true, env = "PXCLOUD_LOG_LEVEL", value_name = "LEVEL")]
     pub log_level: Option<String>,
+}
+
+/// Any path, the empty one included. clap's own path parser refuses an empty value with an
+/// error naming the flag (`a value is required for '--audit-log <FILE>'`) even when the value
+/// came from an empty environment variable; [`crate::config`] takes it as unset instead.
+fn any_path() -> impl clap::builder::TypedValueParser<Value = PathBuf> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::OsStringValueParser::new().map(PathBuf::from)
 }

@@ -2,6 +2,11 @@
 //!
 //! Each raw string becomes a typed value here, and each error names the environment variable
 //! and the flag the user must fix. Nothing here does I/O.
+//!
+//! An empty or blank value (`PXCLOUD_AUDIT_LOG=`, as docker-compose files and MCP client
+//! configurations that template every variable produce) is the same as no value, with two
+//! exceptions: `PXCLOUD_URL` must not be empty (an error, rather than silently the default
+//! address), and an empty `PXCLOUD_TOOL_PREFIX` is a value: no prefix.
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -214,13 +219,23 @@ impl Config {
     pub fn from_raw(raw: &RawOptions, purpose: Purpose) -> Result<Config, ConfigError> {
         use settings as s;
 
-        let url = normalize_url(raw.url.as_deref().unwrap_or(DEFAULT_URL))?;
+        let url = match raw.url.as_deref() {
+            None => DEFAULT_URL,
+            Some(url) if url.trim().is_empty() => {
+                return Err(err(
+                    s::URL,
+                    format!(
+                        "is empty: set it to PXCloud's base URL, e.g. \
+                         https://pxcloud.example:8443, or remove it for the default {DEFAULT_URL}"
+                    ),
+                ));
+            }
+            Some(url) => url,
+        };
+        let url = normalize_url(url)?;
         let auth = auth(raw)?;
         if auth.is_none() && purpose == Purpose::Connect && !raw.demo {
-            return Err(err(
-                s::USER,
-                "no credentials: set PXCLOUD_USER and PXCLOUD_PASS, or PXCLOUD_TOKEN",
-            ));
+            return Err(no_credentials(raw));
         }
         let tls = tls(raw)?;
         if !raw.demo && url.starts_with("http://") && tls != TlsSetting::Verify {
@@ -259,10 +274,11 @@ impl Config {
                 ));
             }
         };
+        // Empty is a value here (no prefix); whitespace never belongs to a prefix.
         let tool_prefix = raw
             .tool_prefix
-            .clone()
-            .unwrap_or_else(|| "pxcloud_".to_owned());
+            .as_deref()
+            .map_or_else(|| "pxcloud_".to_owned(), |p| p.trim().to_owned());
         if !tool_prefix
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
@@ -306,6 +322,7 @@ impl Config {
 
         let secret = match raw.secret.as_deref() {
             None => None,
+            Some(v) if v.trim().is_empty() => None,
             Some(v) if v.len() < 16 => {
                 return Err(err(
                     s::SECRET,
@@ -342,7 +359,7 @@ impl Config {
             auth,
             tls,
             policy,
-            audit_log: raw.audit_log.clone(),
+            audit_log: given_path(raw.audit_log.as_ref()),
             tool_mode,
             tool_prefix,
             spec_refresh,
@@ -405,6 +422,18 @@ fn normalize_url(raw: &str) -> Result<String, ConfigError> {
     Ok(trimmed.to_owned())
 }
 
+/// Whether a value was given but is empty or only whitespace (and so counts as unset).
+fn is_blank(value: Option<&String>) -> bool {
+    value.is_some_and(|v| v.trim().is_empty())
+}
+
+/// A path setting; an empty or blank one is no path.
+fn given_path(value: Option<&PathBuf>) -> Option<PathBuf> {
+    value
+        .filter(|p| !p.to_str().is_some_and(|p| p.trim().is_empty()))
+        .cloned()
+}
+
 fn auth(raw: &RawOptions) -> Result<Option<AuthSetting>, ConfigError> {
     let nonempty = |v: &Option<String>| {
         v.as_deref()
@@ -413,7 +442,8 @@ fn auth(raw: &RawOptions) -> Result<Option<AuthSetting>, ConfigError> {
             .map(str::to_owned)
     };
     let user = nonempty(&raw.user);
-    let pass = raw.pass.clone().filter(|p| !p.is_empty());
+    // A password is taken as written, unless it is nothing but whitespace.
+    let pass = raw.pass.clone().filter(|p| !p.trim().is_empty());
     let token = nonempty(&raw.token);
     match (user, pass, token) {
         (_, _, Some(token)) => given_token(&token).map(|t| Some(AuthSetting::Token(t))),
@@ -421,15 +451,51 @@ fn auth(raw: &RawOptions) -> Result<Option<AuthSetting>, ConfigError> {
             username,
             password: Secret::new(password),
         })),
+        (Some(_), None, None) if is_blank(raw.pass.as_ref()) => Err(err(
+            settings::PASS,
+            "is empty, but PXCLOUD_USER is set: set the password, or use PXCLOUD_TOKEN instead",
+        )),
         (Some(_), None, None) => Err(err(
             settings::PASS,
             "PXCLOUD_USER is set but the password is missing",
+        )),
+        (None, Some(_), None) if is_blank(raw.user.as_ref()) => Err(err(
+            settings::USER,
+            "is empty, but PXCLOUD_PASS is set: set the user name, or use PXCLOUD_TOKEN instead",
         )),
         (None, Some(_), None) => Err(err(
             settings::USER,
             "PXCLOUD_PASS is set but the user name is missing",
         )),
         (None, None, None) => Ok(None),
+    }
+}
+
+/// No credentials where they are needed, naming those that were given empty (the variable
+/// the user set, rather than one they never wrote).
+fn no_credentials(raw: &RawOptions) -> ConfigError {
+    use settings as s;
+    const FIX: &str = "set PXCLOUD_USER and PXCLOUD_PASS, or PXCLOUD_TOKEN";
+    let empty: Vec<Setting> = [
+        (s::USER, &raw.user),
+        (s::PASS, &raw.pass),
+        (s::TOKEN, &raw.token),
+    ]
+    .into_iter()
+    .filter(|(_, value)| is_blank(value.as_ref()))
+    .map(|(setting, _)| setting)
+    .collect();
+    let names: Vec<&str> = empty.iter().map(|s| s.env).collect();
+    match names.as_slice() {
+        [] => err(s::USER, format!("no credentials: {FIX}")),
+        [one] => err(empty[0], format!("no credentials: {one} is empty; {FIX}")),
+        [first @ .., last] => err(
+            empty[0],
+            format!(
+                "no credentials: {} and {last} are empty; {FIX}",
+                first.join(", ")
+            ),
+        ),
     }
 }
 
@@ -462,7 +528,7 @@ fn tls(raw: &RawOptions) -> Result<TlsSetting, ConfigError> {
         .filter(|f| !f.is_empty())
         .map(normalize_fingerprint)
         .transpose()?;
-    match (verify, raw.ca_file.clone(), fingerprint) {
+    match (verify, given_path(raw.ca_file.as_ref()), fingerprint) {
         (true, None, None) => Ok(TlsSetting::Verify),
         (true, Some(path), None) => Ok(TlsSetting::CaFile(path)),
         (true, None, Some(fp)) => Ok(TlsSetting::Fingerprint(fp)),
@@ -511,9 +577,11 @@ fn transport(raw: &RawOptions) -> Result<Transport, ConfigError> {
             format!("{addr:?} is not an address: write it as IP:PORT, e.g. 127.0.0.1:8765"),
         )
     })?;
+    // Taken without surrounding whitespace, which an HTTP header value cannot carry.
     let token = raw
         .http_token
-        .clone()
+        .as_deref()
+        .map(str::trim)
         .filter(|t| !t.is_empty())
         .map(Secret::new);
     if !addr.ip().is_loopback() && token.is_none() {

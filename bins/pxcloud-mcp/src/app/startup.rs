@@ -75,8 +75,9 @@ pub async fn start_demo(config: &mut Config) -> anyhow::Result<Demo> {
 
 /// Logs in (or, with `PXCLOUD_TOKEN`, asks PXCloud whether it accepts the token) and fetches
 /// the spec, both at once. With `config.wait`, retries with exponential backoff (up to about
-/// five minutes) instead of failing at the first error. A failure is one sentence that names
-/// the setting to change.
+/// five minutes) instead of failing at the first error, except when PXCloud refused the
+/// credentials: waiting does not fix a wrong password (and retrying it could lock the account),
+/// so that ends the wait at once. A failure is one sentence that names the setting to change.
 pub async fn connect(client: &Client, config: &Config) -> anyhow::Result<Value> {
     let mut delay = Duration::from_millis(500);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(300);
@@ -108,6 +109,10 @@ pub async fn connect(client: &Client, config: &Config) -> anyhow::Result<Value> 
                 .map_err(|e| Failure::Step(Step::Document, e)),
         };
         let waited = started.elapsed();
+        let refused = match &attempt {
+            Err(failure) => failure.refused_credentials(),
+            Ok(_) => false,
+        };
         let why = match attempt {
             Ok((spec, checked)) => {
                 if let (Some(checked), Some(token)) = (checked, token) {
@@ -118,7 +123,7 @@ pub async fn connect(client: &Client, config: &Config) -> anyhow::Result<Value> 
             Err(Failure::Token(refusal)) => refusal.to_string(),
             Err(Failure::Step(step, e)) => explain(step, &e, client.base_url(), user, waited),
         };
-        if config.wait && tokio::time::Instant::now() + delay < deadline {
+        if config.wait && !refused && tokio::time::Instant::now() + delay < deadline {
             tracing::warn!("{why}; retrying in {:.1} s (--wait)", delay.as_secs_f64());
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(Duration::from_secs(30));
@@ -134,6 +139,19 @@ enum Failure {
     Step(Step, pxcloud_client::Error),
     /// PXCloud refused `PXCLOUD_TOKEN`.
     Token(TokenRefusal),
+}
+
+impl Failure {
+    /// PXCloud answered and refused the credentials: a refused token, or a login it turned
+    /// down (HTTP 400, 401, 403 or 423, or a login answer that says no; the client's `Auth`
+    /// errors). Such an answer does not change by waiting, unlike an unreachable, slow or
+    /// failing (5xx) PXCloud.
+    fn refused_credentials(&self) -> bool {
+        match self {
+            Failure::Token(_) => true,
+            Failure::Step(_, e) => e.kind() == ErrorKind::Auth,
+        }
+    }
 }
 
 /// PXCloud's "who am I" (`GET /api/auth/me`, documented in its OpenAPI document under

@@ -1,6 +1,7 @@
 //! Integration tests of the pxcloud-mcp binary and library.
 
 mod app;
+mod blank_and_wait;
 mod cli;
 mod client;
 mod config;
