@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use self::transcode::{Kind, Peek, Shape as Noted, Top};
+use self::transcode::{Kind, Shape as Noted, Top};
 
 /// What the envelope needs to know about the tool that ran.
 #[derive(Debug, Clone, Copy)]
@@ -235,18 +235,18 @@ fn success_json(
     body: &[u8],
     shape: &Shape<'_>,
 ) -> Option<JsonOutput> {
-    let (text, depth) = match body.iter().find(|b| !b.is_ascii_whitespace())? {
-        b'{' => match transcode::peek_wrapper(body) {
-            Peek::Wrapped(data) => (data.get(), 1),
-            Peek::Plain => (std::str::from_utf8(body).ok()?, 0),
-            Peek::Unsure => return None,
-        },
-        b'[' => (std::str::from_utf8(body).ok()?, 0),
+    let text = match body.iter().find(|b| !b.is_ascii_whitespace())? {
+        b'{' | b'[' => std::str::from_utf8(body).ok()?,
         _ => return None,
     };
     // One level more for the envelope around the data, so the envelope parses too (as
     // `CallOutput::into_tool_output` does); deeper data goes through the value.
-    let (data, top) = transcode::copy(text, depth + 1)?;
+    let copied = transcode::copy(text, 1)?;
+    // A value keeps one of a repeated key's members: the wrapper may be another then.
+    if copied.top.repeats_a_key() {
+        return None;
+    }
+    let (data, top) = copied.payload();
     if top.kind == Kind::Scalar
         || top.repeats_a_key()
         || top

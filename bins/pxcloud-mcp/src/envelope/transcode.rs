@@ -6,6 +6,10 @@
 //! out the same), and it fails where building that value fails, nesting depth included. The
 //! one difference: an object that repeats a key keeps every copy, where a value keeps the
 //! last; the caller falls back to the value for a top level that repeats a key.
+//!
+//! The body's top-level `data` member is also copied on its own, in the same pass, so the
+//! payload inside PXCloud's `{"code": 0, "message": …, "data": …}` wrapper is at hand
+//! without reading the body twice.
 
 use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
@@ -18,6 +22,33 @@ use serde_json::value::RawValue;
 
 /// The deepest nesting `serde_json` accepts when it builds a value (its recursion limit).
 const MAX_DEPTH: usize = 127;
+
+/// A body copied, with its top-level `data` member copied on its own.
+#[derive(Debug)]
+pub(super) struct Copied<'de> {
+    /// The whole body.
+    pub(super) body: Box<RawValue>,
+    /// The body's top level.
+    pub(super) top: Top<'de>,
+    /// The value of the body's top-level member `data` (the last, if it repeats) and its
+    /// top level.
+    pub(super) data: Option<(Box<RawValue>, Top<'de>)>,
+}
+
+impl<'de> Copied<'de> {
+    /// The payload: inside PXCloud's wrapper (an object of at most three members, `code` 0,
+    /// and `data`), else the whole body, as `unwrap_pxcloud` finds it. The caller checks
+    /// that the body repeats no key (a value would keep one of them).
+    pub(super) fn payload(self) -> (Box<RawValue>, Top<'de>) {
+        let wrapped = self.top.kind == Kind::Object
+            && self.top.members.len() <= 3
+            && matches!(self.top.member("code"), Some(Shape::Number(n)) if n.as_u64() == Some(0));
+        match self.data {
+            Some(data) if wrapped => data,
+            _ => (self.body, self.top),
+        }
+    }
+}
 
 /// What the envelope reads of the copied value's top level.
 #[derive(Debug, Default)]
@@ -83,44 +114,59 @@ pub(super) enum Shape<'de> {
     Other,
 }
 
-/// Copies the JSON text `src` compactly. `depth` is how deep `src` sits in the body it comes
-/// from (1 inside PXCloud's wrapper), so the depth limit counts from the body's top as the
-/// value parse does. `None` when `src` is not JSON a value can be built from.
-pub(super) fn copy<'de>(src: &'de str, depth: usize) -> Option<(Box<RawValue>, Top<'de>)> {
+/// Copies the JSON text `src` compactly. `depth` is how deep `src` sits in the JSON it ends
+/// up in, so the depth limit counts from that top as a value parse of it would. `None` when
+/// `src` is not JSON a value can be built from.
+pub(super) fn copy(src: &str, depth: usize) -> Option<Copied<'_>> {
     let top = RefCell::new(Top::default());
+    let data = RefCell::new(None);
     let mut de = serde_json::Deserializer::from_str(src);
-    let raw = serde_json::value::to_raw_value(&Copy {
+    let body = serde_json::value::to_raw_value(&Copy {
         de: Cell::new(Some(&mut de)),
         at: At {
             depth,
-            note: Note::Root(&top),
+            root: Some(&top),
+            member_of: None,
+            data: Some(&data),
         },
     })
     .ok()?;
     de.end().ok()?;
-    Some((raw, top.into_inner()))
+    Some(Copied {
+        body,
+        top: top.into_inner(),
+        data: data.into_inner(),
+    })
 }
+
+/// The copy of a `data` member, kept on its own.
+type DataSlot<'de> = RefCell<Option<(Box<RawValue>, Top<'de>)>>;
 
 /// Where a value sits: its depth and what to note about it.
 #[derive(Clone, Copy)]
 struct At<'p, 'de> {
     depth: usize,
-    note: Note<'p, 'de>,
+    /// The value is this top level's: note its kind (and members).
+    root: Option<&'p RefCell<Top<'de>>>,
+    /// The value is the last member noted in this top level: note its shape.
+    member_of: Option<&'p RefCell<Top<'de>>>,
+    /// The value is the body: copy its member `data` on its own into this slot too.
+    data: Option<&'p DataSlot<'de>>,
 }
 
-#[derive(Clone, Copy)]
-enum Note<'p, 'de> {
-    /// The top-level value.
-    Root(&'p RefCell<Top<'de>>),
-    /// The value of the last member noted in the top-level object.
-    Member(&'p RefCell<Top<'de>>),
+impl<'de> At<'_, 'de> {
     /// Deeper values: nothing to note.
-    Nothing,
-}
+    fn below(self) -> Self {
+        At {
+            depth: self.depth + 1,
+            root: None,
+            member_of: None,
+            data: None,
+        }
+    }
 
-impl<'de> Note<'_, 'de> {
     fn member(self, shape: impl FnOnce() -> Shape<'de>) {
-        if let Note::Member(top) = self
+        if let Some(top) = self.member_of
             && let Some(member) = top.borrow_mut().members.last_mut()
         {
             member.value = shape();
@@ -169,29 +215,28 @@ impl<'de, S: Serializer> Visitor<'de> for CopyVisitor<'_, 'de, S> {
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<S::Ok, E> {
-        self.at.note.member(|| Shape::Number(v.into()));
+        self.at.member(|| Shape::Number(v.into()));
         self.out.serialize_i64(v).map_err(de_err)
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<S::Ok, E> {
-        self.at.note.member(|| Shape::Number(v.into()));
+        self.at.member(|| Shape::Number(v.into()));
         self.out.serialize_u64(v).map_err(de_err)
     }
 
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<S::Ok, E> {
         self.at
-            .note
             .member(|| Number::from_f64(v).map_or(Shape::Other, Shape::Number));
         self.out.serialize_f64(v).map_err(de_err)
     }
 
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<S::Ok, E> {
-        self.at.note.member(|| Shape::Str(v));
+        self.at.member(|| Shape::Str(v));
         self.out.serialize_str(v).map_err(de_err)
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<S::Ok, E> {
-        self.at.note.member(|| Shape::EscapedStr);
+        self.at.member(|| Shape::EscapedStr);
         self.out.serialize_str(v).map_err(de_err)
     }
 
@@ -200,14 +245,10 @@ impl<'de, S: Serializer> Visitor<'de> for CopyVisitor<'_, 'de, S> {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<S::Ok, A::Error> {
-        let depth = self.at.depth + 1;
-        if depth > MAX_DEPTH {
+        let inner = self.at.below();
+        if inner.depth > MAX_DEPTH {
             return Err(de::Error::custom("nested too deep"));
         }
-        let inner = At {
-            depth,
-            note: Note::Nothing,
-        };
         let mut out = self.out.serialize_seq(None).map_err(de_err)?;
         let mut items = 0;
         while seq
@@ -219,46 +260,48 @@ impl<'de, S: Serializer> Visitor<'de> for CopyVisitor<'_, 'de, S> {
         {
             items += 1;
         }
-        match self.at.note {
-            Note::Root(top) => {
-                let mut top = top.borrow_mut();
-                top.kind = Kind::Array;
-                top.items = items;
-            }
-            note => note.member(|| Shape::Array(items)),
+        if let Some(top) = self.at.root {
+            let mut top = top.borrow_mut();
+            top.kind = Kind::Array;
+            top.items = items;
         }
+        self.at.member(|| Shape::Array(items));
         out.end().map_err(de_err)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<S::Ok, A::Error> {
-        let depth = self.at.depth + 1;
-        if depth > MAX_DEPTH {
+        let below = self.at.below();
+        if below.depth > MAX_DEPTH {
             return Err(de::Error::custom("nested too deep"));
         }
-        let root = match self.at.note {
-            Note::Root(top) => {
-                top.borrow_mut().kind = Kind::Object;
-                Some(top)
-            }
-            _ => None,
-        };
+        if let Some(top) = self.at.root {
+            top.borrow_mut().kind = Kind::Object;
+        }
         let inner = At {
-            depth,
-            note: root.map_or(Note::Nothing, Note::Member),
+            member_of: self.at.root,
+            ..below
         };
         let mut out = self.out.serialize_map(None).map_err(de_err)?;
         while let Some(key) = map.next_key_seed(Key)? {
             out.serialize_key(&*key).map_err(de_err)?;
-            if let Some(top) = root {
+            let split = self.at.data.filter(|_| key == "data");
+            if let Some(top) = self.at.root {
                 top.borrow_mut().members.push(Member {
                     key,
                     value: Shape::Other,
                 });
             }
-            map.next_value_seed(Entry {
-                out: &mut out,
-                at: inner,
-            })?;
+            match split {
+                Some(slot) => map.next_value_seed(Split {
+                    out: &mut out,
+                    at: inner,
+                    slot,
+                })?,
+                None => map.next_value_seed(Entry {
+                    out: &mut out,
+                    at: inner,
+                })?,
+            }
         }
         out.end().map_err(de_err)
     }
@@ -302,6 +345,32 @@ impl<'de, Q: SerializeMap> DeserializeSeed<'de> for Entry<'_, '_, 'de, Q> {
     }
 }
 
+/// The body's `data` member: copied on its own, then into the body.
+struct Split<'a, 'p, 'de, Q> {
+    out: &'a mut Q,
+    at: At<'p, 'de>,
+    slot: &'p DataSlot<'de>,
+}
+
+impl<'de, Q: SerializeMap> DeserializeSeed<'de> for Split<'_, '_, 'de, Q> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
+        let top = RefCell::new(Top::default());
+        let copy = serde_json::value::to_raw_value(&Copy {
+            de: Cell::new(Some(de)),
+            at: At {
+                root: Some(&top),
+                ..self.at
+            },
+        })
+        .map_err(de_err)?;
+        self.out.serialize_value(&*copy).map_err(de_err)?;
+        *self.slot.borrow_mut() = Some((copy, top.into_inner()));
+        Ok(())
+    }
+}
+
 /// A member's key: borrowed from the text unless it has escapes.
 struct Key;
 
@@ -333,79 +402,6 @@ impl<'de> Visitor<'de> for Key {
     }
 }
 
-/// What the body's top level says about PXCloud's `{"code": 0, "message": …, "data": …}`
-/// wrapper.
-#[derive(Debug, Clone, Copy)]
-pub(super) enum Peek<'a> {
-    /// The wrapper: its payload, left as text.
-    Wrapped(&'a RawValue),
-    /// Not the wrapper (not an object of at most three members with `code` 0 and `data`),
-    /// or not JSON: the whole body is the payload.
-    Plain,
-    /// A wrapper-sized object that repeats a key or nests `message`: for the value parse to
-    /// decide.
-    Unsure,
-}
-
-/// Reads the body's top level only (the payload is not copied) to find the wrapper.
-pub(super) fn peek_wrapper(body: &[u8]) -> Peek<'_> {
-    let unsure = Cell::new(false);
-    let mut de = serde_json::Deserializer::from_slice(body);
-    match de.deserialize_map(Wrapper { unsure: &unsure }) {
-        Ok(peek) if de.end().is_ok() => peek,
-        Err(_) if unsure.get() => Peek::Unsure,
-        // Not JSON (copying the body then fails the same way), not an object, or more
-        // members than the wrapper has.
-        _ => Peek::Plain,
-    }
-}
-
-struct Wrapper<'a> {
-    /// Set when the look stops at a repeated key.
-    unsure: &'a Cell<bool>,
-}
-
-impl<'de> Visitor<'de> for Wrapper<'_> {
-    type Value = Peek<'de>;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("an object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
-        let mut seen: [Option<Cow<'de, str>>; 3] = [None, None, None];
-        let mut code_zero = false;
-        let mut nested = false;
-        let mut data = None;
-        for slot in 0..=seen.len() {
-            let Some(key) = map.next_key_seed(Key)? else {
-                break;
-            };
-            if slot == seen.len() {
-                return Err(de::Error::custom("more members than the wrapper has"));
-            }
-            if seen.iter().flatten().any(|k| *k == key) {
-                self.unsure.set(true);
-                return Err(de::Error::custom("a repeated key"));
-            }
-            let value: &'de RawValue = map.next_value()?;
-            match &*key {
-                "data" => data = Some(value),
-                "code" => code_zero = value.get() == "0",
-                _ => nested |= value.get().starts_with(['{', '[']),
-            }
-            if let Some(s) = seen.get_mut(slot) {
-                *s = Some(key);
-            }
-        }
-        Ok(match data {
-            Some(_) if code_zero && nested => Peek::Unsure,
-            Some(data) if code_zero => Peek::Wrapped(data),
-            _ => Peek::Plain,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -419,20 +415,24 @@ mod tests {
             r#" { "b" : [ 1 , -2 , 3.5e3 , 1E-7, -0, 0.1, 18446744073709551615, 18446744073709551616 ] , "a" : null } "#,
             r#"["\u00e9\ud83d\ude00\n\"\\\/\t\u0001", "plain", true, false, null, {}, []]"#,
             r#"{"nested":{"deep":[[[{"x":"y"}]]]},"id":"vm-1","count":3}"#,
+            r#"{"code" : 0, "data" : { "a" : [ 1, 2 ] }, "message" : "ok"}"#,
         ] {
             let value: Value = serde_json::from_str(text).unwrap();
-            let (raw, _) = copy(text, 0).expect("copied");
-            assert_eq!(raw.get(), value.to_string(), "{text}");
+            let copied = copy(text, 0).expect("copied");
+            assert_eq!(copied.body.get(), value.to_string(), "{text}");
+            if let Some((data, _)) = &copied.data {
+                assert_eq!(data.get(), value["data"].to_string(), "{text}");
+            }
         }
     }
 
     #[test]
     fn the_top_level_is_noted() {
-        let text =
-            r#"{"id":"a","n":-3,"items":[1,{"x":[2]}],"s":"x\ty","o":{"id":"inner"},"b":true}"#;
-        let (_, top) = copy(text, 0).unwrap();
-        assert_eq!(top.kind, Kind::Object);
-        let shapes: Vec<String> = top
+        let text = r#"{"id":"a","n":-3,"items":[1,{"x":[2]}],"s":"x\ty","o":{"id":"inner"},"b":true,"data":[{"id":1}]}"#;
+        let copied = copy(text, 0).unwrap();
+        assert_eq!(copied.top.kind, Kind::Object);
+        let shapes: Vec<String> = copied
+            .top
             .members
             .iter()
             .map(|m| format!("{}={:?}", m.key, m.value))
@@ -445,12 +445,20 @@ mod tests {
                 "items=Array(2)",
                 "s=EscapedStr",
                 "o=Other",
-                "b=Other"
+                "b=Other",
+                "data=Array(1)",
             ]
         );
-        let (_, top) = copy("[1,[2,3],{}]", 0).unwrap();
-        assert_eq!((top.kind, top.items), (Kind::Array, 3));
-        assert!(top.members.is_empty());
+        let (data, top) = copied.data.expect("data copied on its own");
+        assert_eq!(data.get(), r#"[{"id":1}]"#);
+        assert_eq!((top.kind, top.items), (Kind::Array, 1));
+        let copied = copy("[1,[2,3],{}]", 0).unwrap();
+        assert_eq!((copied.top.kind, copied.top.items), (Kind::Array, 3));
+        assert!(copied.top.members.is_empty());
+        assert!(copied.data.is_none());
+        // Only the body's own `data` member is copied on its own.
+        assert!(copy(r#"{"a":{"data":[1]}}"#, 0).unwrap().data.is_none());
+        assert!(copy(r#"[{"data":[1]}]"#, 0).unwrap().data.is_none());
     }
 
     #[test]
@@ -463,49 +471,62 @@ mod tests {
             "\"\\x\"",
             "[\"\u{1}\"]",
             "{\"a\" 1}",
+            "{\"code\":0,\"data\":[1e400]}",
         ] {
             assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
             assert!(copy(text, 0).is_none(), "{text}");
         }
-        // The depth limit, counted from the body's top.
-        for depth in [126, 127, 128] {
+        // The depth limit, counted from the top, inside the wrapper too.
+        for depth in [125, 126, 127, 128] {
             let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
             let parsed = serde_json::from_str::<Value>(&text).is_ok();
             assert_eq!(copy(&text, 0).is_some(), parsed, "{depth}");
+            let nested = format!("[{text}]");
+            let parsed = serde_json::from_str::<Value>(&nested).is_ok();
+            assert_eq!(copy(&text, 1).is_some(), parsed, "one level down {depth}");
             let wrapped = format!(r#"{{"code":0,"data":{text}}}"#);
             let parsed = serde_json::from_str::<Value>(&wrapped).is_ok();
-            assert_eq!(copy(&text, 1).is_some(), parsed, "wrapped {depth}");
+            assert_eq!(copy(&wrapped, 0).is_some(), parsed, "wrapped {depth}");
         }
     }
 
     #[test]
-    fn the_wrapper_is_found_from_the_top_level() {
-        let peek = |body: &str| match peek_wrapper(body.as_bytes()) {
-            Peek::Wrapped(d) => d.get().to_owned(),
-            Peek::Plain => "plain".to_owned(),
-            Peek::Unsure => "unsure".to_owned(),
-        };
+    fn the_payload_is_inside_the_wrapper_only() {
+        let payload = |body: &str| copy(body, 0).unwrap().payload().0.get().to_owned();
         for (body, expected) in [
             (
                 r#"{"code":0,"message":"ok","data":{"a": [1]}}"#,
-                r#"{"a": [1]}"#,
+                r#"{"a":[1]}"#,
             ),
             (r#" {"data":[1],"c\u006fde":0} "#, "[1]"),
-            (r#"{"code":1,"message":"ok","data":{}}"#, "plain"),
-            (r#"{"code":0.0,"data":{}}"#, "plain"),
-            (r#"{"code":-0,"data":{}}"#, "plain"),
-            (r#"{"code":"0","data":{}}"#, "plain"),
-            (r#"{"code":0,"message":"ok"}"#, "plain"),
-            (r#"{"code":0,"message":"ok","data":{},"extra":1}"#, "plain"),
-            (r#"{"code":0,"data":{}} trailing"#, "plain"),
-            (r#"{"code":0,"data":{"#, "plain"),
-            (r#"[{"code":0,"data":{}}]"#, "plain"),
-            ("", "plain"),
-            (r#"{"code":0,"data":1,"data":2}"#, "unsure"),
-            (r#"{"code":0,"message":{"nested":1},"data":{}}"#, "unsure"),
-            (r#"{"code":1,"message":{"nested":1},"data":{}}"#, "plain"),
+            (
+                r#"{"code":0,"data":{"code":0,"data":2}}"#,
+                r#"{"code":0,"data":2}"#,
+            ),
+            (
+                r#"{"code":1,"message":"ok","data":{}}"#,
+                r#"{"code":1,"message":"ok","data":{}}"#,
+            ),
+            (r#"{"code":0.0,"data":{}}"#, r#"{"code":0.0,"data":{}}"#),
+            (r#"{"code":-0,"data":{}}"#, r#"{"code":-0.0,"data":{}}"#),
+            (r#"{"code":"0","data":{}}"#, r#"{"code":"0","data":{}}"#),
+            (
+                r#"{"code":0,"message":"ok"}"#,
+                r#"{"code":0,"message":"ok"}"#,
+            ),
+            (
+                r#"{"code":0,"message":"ok","data":{},"x":1}"#,
+                r#"{"code":0,"message":"ok","data":{},"x":1}"#,
+            ),
+            (r#"[{"code":0,"data":{}}]"#, r#"[{"code":0,"data":{}}]"#),
         ] {
-            assert_eq!(peek(body), expected, "{body}");
+            let value: Value = serde_json::from_str(body).unwrap();
+            assert_eq!(payload(body), expected, "{body}");
+            assert_eq!(
+                payload(body),
+                crate::envelope::unwrap_pxcloud(value).to_string(),
+                "{body}"
+            );
         }
     }
 }

@@ -362,14 +362,14 @@ const BODIES: &[(&str, bool)] = &[
         true,
     ),
     (r#"{"a":{"x":1,"x":2}}"#, true),
+    (
+        r#"{"code":0,"message":{"detail":[1]},"data":{"id":"x"}}"#,
+        true,
+    ),
     // Left to the value path.
     (r#"{"id":"a\u0062"}"#, false),
     (r#"{"a":1,"a":2}"#, false),
     (r#"{"code":0,"data":1,"data":{"id":"x"}}"#, false),
-    (
-        r#"{"code":0,"message":{"detail":[1]},"data":{"id":"x"}}"#,
-        false,
-    ),
     (r#"{"code":0,"message":"ok","data":"just text"}"#, false),
     (r#"{"code":0,"message":"ok","data":null}"#, false),
     (r#"{"code":0,"message":"ok","data":7}"#, false),
