@@ -241,12 +241,7 @@ fn success_json(
     };
     // One level more for the envelope around the data, so the envelope parses too (as
     // `CallOutput::into_tool_output` does); deeper data goes through the value.
-    let copied = transcode::copy(text, 1)?;
-    // A value keeps one of a repeated key's members: the wrapper may be another then.
-    if copied.top.repeats_a_key() {
-        return None;
-    }
-    let (data, top) = copied.payload();
+    let (data, top) = transcode::copy_payload(text, 1)?;
     if top.kind == Kind::Scalar
         || top.repeats_a_key()
         || top
@@ -575,15 +570,15 @@ fn result_hints(tool: ToolFacts<'_>, data: &impl TopLevel) -> Vec<String> {
         hints.push("No records matched the query.".to_owned());
     }
     if let Some(id) = data.scalar("id") {
-        hints.push(format!("Primary id: {id}"));
+        hints.push(id.after("Primary id: "));
     }
     let task = data.scalar("task_id").or_else(|| data.scalar("taskId"));
     let upid = data.scalar("upid");
     if let Some(task) = task {
-        hints.push(format!("Task id: {task}"));
+        hints.push(task.after("Task id: "));
     }
     if let Some(upid) = upid {
-        hints.push(format!("UPID: {upid}"));
+        hints.push(upid.after("UPID: "));
     }
     if let Some(follow) = task.or(upid) {
         hints.push(format!(
@@ -686,6 +681,22 @@ impl TopLevel for Top<'_> {
 enum Scalar<'a> {
     Str(&'a str),
     Number(&'a serde_json::Number),
+}
+
+impl Scalar<'_> {
+    /// `prefix` followed by the scalar (written without `format!`: a hint made on every
+    /// call that returns an id).
+    fn after(self, prefix: &str) -> String {
+        match self {
+            Scalar::Str(s) => {
+                let mut text = String::with_capacity(prefix.len() + s.len());
+                text.push_str(prefix);
+                text.push_str(s);
+                text
+            }
+            Scalar::Number(n) => format!("{prefix}{n}"),
+        }
+    }
 }
 
 impl std::fmt::Display for Scalar<'_> {

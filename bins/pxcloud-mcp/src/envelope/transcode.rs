@@ -23,11 +23,39 @@ use serde_json::value::RawValue;
 /// The deepest nesting `serde_json` accepts when it builds a value (its recursion limit).
 const MAX_DEPTH: usize = 127;
 
+/// The payload of a PXCloud body, copied: the value inside PXCloud's `{"code": 0,
+/// "message": …, "data": …}` wrapper (an object of at most three members, `code` 0, and
+/// `data`), else the whole body, as `unwrap_pxcloud` finds it; with what was noted about
+/// its top level. `depth` is how deep the payload will sit (see [`copy`]). `None` when the
+/// body is not JSON a value can be built from, or when its top level repeats a key (a value
+/// keeps one of them, which may change what the wrapper is).
+pub(super) fn copy_payload(src: &str, depth: usize) -> Option<(Box<RawValue>, Top<'_>)> {
+    // PXCloud writes its wrapper in this order: the body itself need not be kept then.
+    if src.starts_with(r#"{"code":0,"#) {
+        let copied = copy(src, depth, false)?;
+        if copied.top.repeats_a_key() {
+            return None;
+        }
+        if copied.is_wrapper() {
+            return copied.data;
+        }
+        // Not the wrapper after all: copy again, keeping the body.
+    }
+    let copied = copy(src, depth, true)?;
+    if copied.top.repeats_a_key() {
+        return None;
+    }
+    match copied.data {
+        Some(data) if copied.is_wrapper() => Some(data),
+        _ => Some((copied.body?, copied.top)),
+    }
+}
+
 /// A body copied, with its top-level `data` member copied on its own.
 #[derive(Debug)]
 pub(super) struct Copied<'de> {
-    /// The whole body.
-    pub(super) body: Box<RawValue>,
+    /// The whole body, when kept.
+    pub(super) body: Option<Box<RawValue>>,
     /// The body's top level.
     pub(super) top: Top<'de>,
     /// The value of the body's top-level member `data` (the last, if it repeats) and its
@@ -35,18 +63,13 @@ pub(super) struct Copied<'de> {
     pub(super) data: Option<(Box<RawValue>, Top<'de>)>,
 }
 
-impl<'de> Copied<'de> {
-    /// The payload: inside PXCloud's wrapper (an object of at most three members, `code` 0,
-    /// and `data`), else the whole body, as `unwrap_pxcloud` finds it. The caller checks
-    /// that the body repeats no key (a value would keep one of them).
-    pub(super) fn payload(self) -> (Box<RawValue>, Top<'de>) {
-        let wrapped = self.top.kind == Kind::Object
+impl Copied<'_> {
+    /// Whether the body is PXCloud's wrapper (its key repeats are the caller's to check).
+    fn is_wrapper(&self) -> bool {
+        self.data.is_some()
+            && self.top.kind == Kind::Object
             && self.top.members.len() <= 3
-            && matches!(self.top.member("code"), Some(Shape::Number(n)) if n.as_u64() == Some(0));
-        match self.data {
-            Some(data) if wrapped => data,
-            _ => (self.body, self.top),
-        }
+            && matches!(self.top.member("code"), Some(Shape::Number(n)) if n.as_u64() == Some(0))
     }
 }
 
@@ -69,10 +92,15 @@ impl Top<'_> {
 
     /// Whether the object has a key twice.
     pub(super) fn repeats_a_key(&self) -> bool {
-        if self.members.len() < 2 {
-            return false;
+        let members = &self.members;
+        // Each with each while that is cheap (no copy, lengths compared first); sorted beyond.
+        if members.len() <= 32 {
+            return members
+                .iter()
+                .enumerate()
+                .any(|(i, m)| members[i + 1..].iter().any(|n| n.key == m.key));
         }
-        let mut keys: Vec<&str> = self.members.iter().map(|m| m.key.as_ref()).collect();
+        let mut keys: Vec<&str> = members.iter().map(|m| m.key.as_ref()).collect();
         keys.sort_unstable();
         keys.windows(2).any(|w| w[0] == w[1])
     }
@@ -114,14 +142,18 @@ pub(super) enum Shape<'de> {
     Other,
 }
 
-/// Copies the JSON text `src` compactly. `depth` is how deep `src` sits in the JSON it ends
-/// up in, so the depth limit counts from that top as a value parse of it would. `None` when
-/// `src` is not JSON a value can be built from.
-pub(super) fn copy(src: &str, depth: usize) -> Option<Copied<'_>> {
-    let top = RefCell::new(Top::default());
+/// Copies the JSON text `src` compactly (the copy is dropped unless `keep_body`; the
+/// `data` member's is kept). `depth` is how deep `src` sits in the JSON it ends up in, so
+/// the depth limit counts from that top as a value parse of it would. `None` when `src` is
+/// not JSON a value can be built from.
+pub(super) fn copy(src: &str, depth: usize, keep_body: bool) -> Option<Copied<'_>> {
+    let top = RefCell::new(Top {
+        members: Vec::with_capacity(8),
+        ..Top::default()
+    });
     let data = RefCell::new(None);
     let mut de = serde_json::Deserializer::from_str(src);
-    let body = serde_json::value::to_raw_value(&Copy {
+    let copy = Transcoder {
         de: Cell::new(Some(&mut de)),
         at: At {
             depth,
@@ -129,8 +161,14 @@ pub(super) fn copy(src: &str, depth: usize) -> Option<Copied<'_>> {
             member_of: None,
             data: Some(&data),
         },
-    })
-    .ok()?;
+    };
+    let body = if keep_body {
+        Some(serde_json::value::to_raw_value(&copy).ok()?)
+    } else {
+        copy.serialize(&mut serde_json::Serializer::new(std::io::sink()))
+            .ok()?;
+        None
+    };
     de.end().ok()?;
     Some(Copied {
         body,
@@ -175,12 +213,12 @@ impl<'de> At<'_, 'de> {
 }
 
 /// Serialises what the deserializer reads (once: the deserializer is taken).
-struct Copy<'p, 'de, D> {
+struct Transcoder<'p, 'de, D> {
     de: Cell<Option<D>>,
     at: At<'p, 'de>,
 }
 
-impl<'de, D: Deserializer<'de>> Serialize for Copy<'_, 'de, D> {
+impl<'de, D: Deserializer<'de>> Serialize for Transcoder<'_, 'de, D> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let de = self
             .de
@@ -318,7 +356,7 @@ impl<'de, Q: SerializeSeq> DeserializeSeed<'de> for Element<'_, '_, 'de, Q> {
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
         self.out
-            .serialize_element(&Copy {
+            .serialize_element(&Transcoder {
                 de: Cell::new(Some(de)),
                 at: self.at,
             })
@@ -337,7 +375,7 @@ impl<'de, Q: SerializeMap> DeserializeSeed<'de> for Entry<'_, '_, 'de, Q> {
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
         self.out
-            .serialize_value(&Copy {
+            .serialize_value(&Transcoder {
                 de: Cell::new(Some(de)),
                 at: self.at,
             })
@@ -356,8 +394,11 @@ impl<'de, Q: SerializeMap> DeserializeSeed<'de> for Split<'_, '_, 'de, Q> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, de: D) -> Result<(), D::Error> {
-        let top = RefCell::new(Top::default());
-        let copy = serde_json::value::to_raw_value(&Copy {
+        let top = RefCell::new(Top {
+            members: Vec::with_capacity(16),
+            ..Top::default()
+        });
+        let copy = serde_json::value::to_raw_value(&Transcoder {
             de: Cell::new(Some(de)),
             at: At {
                 root: Some(&top),
@@ -418,8 +459,8 @@ mod tests {
             r#"{"code" : 0, "data" : { "a" : [ 1, 2 ] }, "message" : "ok"}"#,
         ] {
             let value: Value = serde_json::from_str(text).unwrap();
-            let copied = copy(text, 0).expect("copied");
-            assert_eq!(copied.body.get(), value.to_string(), "{text}");
+            let copied = copy(text, 0, true).expect("copied");
+            assert_eq!(copied.body.unwrap().get(), value.to_string(), "{text}");
             if let Some((data, _)) = &copied.data {
                 assert_eq!(data.get(), value["data"].to_string(), "{text}");
             }
@@ -429,7 +470,7 @@ mod tests {
     #[test]
     fn the_top_level_is_noted() {
         let text = r#"{"id":"a","n":-3,"items":[1,{"x":[2]}],"s":"x\ty","o":{"id":"inner"},"b":true,"data":[{"id":1}]}"#;
-        let copied = copy(text, 0).unwrap();
+        let copied = copy(text, 0, true).unwrap();
         assert_eq!(copied.top.kind, Kind::Object);
         let shapes: Vec<String> = copied
             .top
@@ -452,13 +493,18 @@ mod tests {
         let (data, top) = copied.data.expect("data copied on its own");
         assert_eq!(data.get(), r#"[{"id":1}]"#);
         assert_eq!((top.kind, top.items), (Kind::Array, 1));
-        let copied = copy("[1,[2,3],{}]", 0).unwrap();
+        let copied = copy("[1,[2,3],{}]", 0, true).unwrap();
         assert_eq!((copied.top.kind, copied.top.items), (Kind::Array, 3));
         assert!(copied.top.members.is_empty());
         assert!(copied.data.is_none());
         // Only the body's own `data` member is copied on its own.
-        assert!(copy(r#"{"a":{"data":[1]}}"#, 0).unwrap().data.is_none());
-        assert!(copy(r#"[{"data":[1]}]"#, 0).unwrap().data.is_none());
+        assert!(
+            copy(r#"{"a":{"data":[1]}}"#, 0, false)
+                .unwrap()
+                .data
+                .is_none()
+        );
+        assert!(copy(r#"[{"data":[1]}]"#, 0, false).unwrap().data.is_none());
     }
 
     #[test]
@@ -474,25 +520,41 @@ mod tests {
             "{\"code\":0,\"data\":[1e400]}",
         ] {
             assert!(serde_json::from_str::<Value>(text).is_err(), "{text}");
-            assert!(copy(text, 0).is_none(), "{text}");
+            assert!(copy(text, 0, true).is_none(), "{text}");
+            assert!(copy_payload(text, 0).is_none(), "{text}");
         }
         // The depth limit, counted from the top, inside the wrapper too.
         for depth in [125, 126, 127, 128] {
             let text = format!("{}{}", "[".repeat(depth), "]".repeat(depth));
             let parsed = serde_json::from_str::<Value>(&text).is_ok();
-            assert_eq!(copy(&text, 0).is_some(), parsed, "{depth}");
+            assert_eq!(copy(&text, 0, true).is_some(), parsed, "{depth}");
             let nested = format!("[{text}]");
             let parsed = serde_json::from_str::<Value>(&nested).is_ok();
-            assert_eq!(copy(&text, 1).is_some(), parsed, "one level down {depth}");
+            assert_eq!(
+                copy(&text, 1, false).is_some(),
+                parsed,
+                "one level down {depth}"
+            );
             let wrapped = format!(r#"{{"code":0,"data":{text}}}"#);
             let parsed = serde_json::from_str::<Value>(&wrapped).is_ok();
-            assert_eq!(copy(&wrapped, 0).is_some(), parsed, "wrapped {depth}");
+            assert_eq!(
+                copy_payload(&wrapped, 0).is_some(),
+                parsed,
+                "wrapped {depth}"
+            );
         }
     }
 
     #[test]
     fn the_payload_is_inside_the_wrapper_only() {
-        let payload = |body: &str| copy(body, 0).unwrap().payload().0.get().to_owned();
+        for body in [
+            r#"{"code":0,"data":1,"data":2}"#,
+            r#"{"code":0,"code":0,"data":1}"#,
+            r#"{"data":1,"code":0,"data":2}"#,
+        ] {
+            assert!(copy_payload(body, 0).is_none(), "{body}");
+        }
+        let payload = |body: &str| copy_payload(body, 0).unwrap().0.get().to_owned();
         for (body, expected) in [
             (
                 r#"{"code":0,"message":"ok","data":{"a": [1]}}"#,
