@@ -9,6 +9,8 @@
 //! - `cargo xtask bench` measures the release server and writes `docs/benchmarks.md`.
 //! - `cargo xtask list-size` compares tools/list bytes on real documents with the naive
 //!   generator's, keyword by keyword.
+//! - `cargo xtask link-order` writes the release server's start-up link order
+//!   (`bins/pxcloud-mcp/link/startup-order.txt`) from callgrind runs.
 //! - `cargo xtask ci-deps` installs everything the two above need into `<workspace>/.cache`.
 //!
 //! Every tool the tasks need (Node 22, the suites, the SDKs) is installed under the
