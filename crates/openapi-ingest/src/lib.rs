@@ -37,7 +37,10 @@
 //!   size and depth bounds: a schema inlines referenced schemas up to a node budget, cycles
 //!   and large targets go to `$defs`, a tool's `$defs` stop at a node budget (the rest becomes
 //!   `{}` with a [`WarningKind::SizeLimit`] warning) and nesting deeper than 64 levels inside
-//!   one schema is cut to `{}` ([`WarningKind::DepthLimit`]).
+//!   one schema is cut to `{}` ([`WarningKind::DepthLimit`]). A subschema of 100 bytes or
+//!   more that occurs several times in one input schema (below the arguments) is written
+//!   once, under `$defs` (named after its component, else the property it first sits under),
+//!   when that makes the schema smaller; top-level argument schemas are never references.
 //! - **Requests**: [`Tool::request`] validates, then builds an [`HttpRequest`] relative to the
 //!   API base URL. For form and multipart bodies, `body` is a JSON object of fields that the
 //!   HTTP client encodes according to `content_type`.
@@ -75,6 +78,7 @@ mod quick;
 mod refs;
 mod request;
 mod schema;
+mod share;
 mod source;
 mod tool;
 mod validate;

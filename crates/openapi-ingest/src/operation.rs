@@ -11,6 +11,7 @@ use crate::names::{self, Namer};
 use crate::refs::{self, Resolver, Target};
 use crate::request::{Binding, BodyBinding, Location, ParamBinding, Style};
 use crate::schema::{Converted, Converter, Direction};
+use crate::share;
 use crate::tool::{OUTPUT_WRAP_KEY, Tool};
 use crate::warnings::Warnings;
 
@@ -551,6 +552,8 @@ impl<'a> Builder<'a> {
                 .defs_for(&defs, Direction::Input, &mut self.warnings);
             input.insert("$defs".into(), Value::Object(d));
         }
+        let conv = &mut self.conv;
+        share::share_repeats(&mut input, &mut |schema| conv.component_name(schema));
 
         let (output_schema, output_wrapped) = match self.output(op, op_ptr) {
             Some((s, w)) => (Some(s), w),

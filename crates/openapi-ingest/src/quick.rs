@@ -17,7 +17,10 @@ const MAX_DEPTH: usize = 64;
 pub(crate) fn accepts_object(schema: &Value, args: &Map<String, Value>) -> bool {
     match schema {
         Value::Bool(b) => *b,
-        Value::Object(s) => object_schema(s, None, Some(args), 0) == Some(true),
+        Value::Object(s) => {
+            let defs = s.get("$defs").and_then(Value::as_object);
+            object_schema(s, None, Some(args), defs, 0) == Some(true)
+        }
         _ => false,
     }
 }
@@ -28,6 +31,7 @@ fn object_schema(
     s: &Map<String, Value>,
     value: Option<&Value>,
     args: Option<&Map<String, Value>>,
+    defs: Option<&Map<String, Value>>,
     depth: usize,
 ) -> Option<bool> {
     if depth > MAX_DEPTH {
@@ -64,7 +68,7 @@ fn object_schema(
                 let props = kw.as_object()?;
                 for (name, v) in object {
                     if let Some(sub) = props.get(name) {
-                        sub_schema(sub, v, depth)?;
+                        sub_schema(sub, v, defs, depth)?;
                     }
                 }
                 true
@@ -79,7 +83,7 @@ fn object_schema(
                     if props.is_some_and(|p| p.contains_key(name)) {
                         continue;
                     }
-                    sub_schema(kw, v, depth)?;
+                    sub_schema(kw, v, defs, depth)?;
                 }
                 true
             }
@@ -91,7 +95,7 @@ fn object_schema(
                     return None;
                 }
                 for item in items {
-                    sub_schema(kw, item, depth)?;
+                    sub_schema(kw, item, defs, depth)?;
                 }
                 true
             }
@@ -131,9 +135,19 @@ fn object_schema(
                     _ => order.is_lt(),
                 }
             }
+            // A schema the tool writes once under `$defs` applies here as if written in place
+            // (2020-12); a cycle ends at the depth bound.
+            "$ref" => {
+                let target = kw
+                    .as_str()?
+                    .strip_prefix("#/$defs/")
+                    .filter(|name| !name.contains(['/', '~', '%']))
+                    .and_then(|name| defs?.get(name))?;
+                sub_schema(target, value?, defs, depth)?
+            }
             // Vendor extensions are not assertions.
             k if k.starts_with("x-") => true,
-            // Anything else (`$ref`, `pattern`, `format`, `oneOf`, …): the full validator.
+            // Anything else (other `$ref`s, `pattern`, `format`, `oneOf`, …): the full validator.
             _ => return None,
         };
         if !ok {
@@ -143,10 +157,15 @@ fn object_schema(
     Some(true)
 }
 
-fn sub_schema(schema: &Value, value: &Value, depth: usize) -> Option<bool> {
+fn sub_schema(
+    schema: &Value,
+    value: &Value,
+    defs: Option<&Map<String, Value>>,
+    depth: usize,
+) -> Option<bool> {
     match schema {
         Value::Bool(true) => Some(true),
-        Value::Object(s) => object_schema(s, Some(value), None, depth + 1),
+        Value::Object(s) => object_schema(s, Some(value), None, defs, depth + 1),
         _ => None,
     }
 }
@@ -253,6 +272,8 @@ mod tests {
             json!({"type": "object", "properties": {"v": {"type": "array", "minItems": 1, "items": {"type": "boolean"}}}}),
             json!({"type": "object", "properties": {"v": false}}),
             json!({"type": "object", "additionalProperties": {"type": "integer"}}),
+            json!({"type": "object", "properties": {"v": {"$ref": "#/$defs/n", "minimum": 0}}, "$defs": {"n": {"type": "integer", "maximum": 1}}}),
+            json!({"type": "object", "properties": {"v": {"type": "array", "items": {"$ref": "#/$defs/w"}}}, "$defs": {"w": {"type": "object", "required": ["w"]}}}),
             json!({"type": "object", "required": ["v"], "properties": {"v": {"type": ["null", "object"], "properties": {"w": {"type": "string"}}, "required": ["w"]}}}),
         ];
         let values = [
@@ -288,11 +309,46 @@ mod tests {
         }
     }
 
+    /// A reference into the tool's `$defs` is checked as the referenced schema, so a tool
+    /// whose repeated parts are shared keeps the fast path.
+    #[test]
+    fn references_into_defs_are_followed() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "a": {"type": "object", "properties": {"x": {"$ref": "#/$defs/Mode"}}},
+                "b": {"type": "array", "items": {"$ref": "#/$defs/Mode"}},
+                "c": {"$ref": "#/$defs/Mode", "description": "Siblings apply too.", "maxLength": 3}
+            },
+            "additionalProperties": false,
+            "$defs": {"Mode": {"type": "string", "enum": ["on", "off", "auto"]}}
+        });
+        let full = crate::validate::compile(&schema).unwrap();
+        for (args, want) in [
+            (
+                json!({"a": {"x": "on"}, "b": ["off", "auto"], "c": "on"}),
+                true,
+            ),
+            (json!({"a": {"x": "up"}}), false),
+            (json!({"b": ["on", 1]}), false),
+            (json!({"c": "auto"}), false),
+        ] {
+            assert_eq!(check(schema.clone(), args.clone()), want, "{args}");
+            if want {
+                assert!(full.is_valid(&args), "{args}");
+            }
+        }
+    }
+
     #[test]
     fn unknown_keywords_defer_to_the_validator() {
         for schema in [
             json!({"type": "object", "properties": {"id": {"type": "string", "pattern": "^a"}}}),
             json!({"type": "object", "properties": {"id": {"$ref": "#/$defs/x"}}}),
+            json!({"type": "object", "properties": {"id": {"$ref": "#/$defs/x"}}, "$defs": {"x": {"type": "integer"}}}),
+            json!({"type": "object", "properties": {"id": {"$ref": "#/$defs/x"}}, "$defs": {"x": {"$ref": "#/$defs/x"}}}),
+            json!({"type": "object", "properties": {"id": {"$ref": "#/$defs/a~1b"}}, "$defs": {"a/b": {}}}),
+            json!({"type": "object", "properties": {"id": {"$ref": "#/components/x"}}, "$defs": {"x": {}}}),
             json!({"type": "object", "properties": {"id": {"oneOf": [{"type": "string"}]}}}),
             json!({"type": "object", "properties": {"id": {"type": "string", "format": "uuid"}}}),
             json!({"type": "object", "patternProperties": {"^a": {}}, "additionalProperties": false}),

@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::model::{SpecFamily, WarningKind};
 use crate::refs::{self, Resolver, Target};
+use crate::share;
 use crate::warnings::Warnings;
 
 /// Nesting depth inside one schema (component or inline) after which the rest is cut to `{}`.
@@ -79,6 +80,9 @@ pub(crate) struct Converter<'a> {
     pattern_names: HashMap<String, bool>,
     /// Nodes inlined so far into each schema being converted (parallel to `collectors`).
     inlined: Vec<usize>,
+    /// Converted input components by [`share::shallow_key`], to name a shared schema after
+    /// the component it is ([`Converter::component_name`]).
+    by_key: HashMap<u64, Vec<String>>,
 }
 
 const ANNOTATIONS: [&str; 7] = [
@@ -111,6 +115,7 @@ impl<'a> Converter<'a> {
             targets: HashMap::new(),
             patterns: HashMap::new(),
             pattern_names: HashMap::new(),
+            by_key: HashMap::new(),
         }
     }
 
@@ -231,9 +236,30 @@ impl<'a> Converter<'a> {
         self.in_progress.insert(key.clone());
         let converted = self.convert_root(source, pointer, dir, warnings);
         self.in_progress.remove(&key);
+        if dir == Direction::Input {
+            self.by_key
+                .entry(share::shallow_key(&converted.schema))
+                .or_default()
+                .push(pointer.to_owned());
+        }
         let rc = Rc::new(converted);
         self.memo.insert(key, Rc::clone(&rc));
         rc
+    }
+
+    /// The `$defs` name of the input component converted to exactly `schema`, if any.
+    pub(crate) fn component_name(&mut self, schema: &Value) -> Option<String> {
+        let pointer = self
+            .by_key
+            .get(&share::shallow_key(schema))?
+            .iter()
+            .find(|p| {
+                self.memo
+                    .get(&(Direction::Input, (*p).clone()))
+                    .is_some_and(|c| c.schema == *schema)
+            })?
+            .clone();
+        Some(self.def_name(&pointer))
     }
 
     fn note_def(&mut self, pointer: &str) -> Value {
