@@ -339,9 +339,8 @@ impl<'a> Builder<'a> {
         let summary = op.get("summary").and_then(Value::as_str);
         let title = summary
             .and_then(|s| s.lines().next())
-            .map(str::trim)
-            .map(title_of)
-            .filter(|s| !s.is_empty())
+            .map(|s| title_of(first_sentence(s.trim())))
+            .filter(|s| !s.is_empty() && s.chars().count() <= MAX_TITLE_CHARS)
             .map(str::to_owned);
         let extensions: Map<String, Value> = op
             .iter()
@@ -856,13 +855,40 @@ fn joined(outer: &str, inner: &str) -> String {
     }
 }
 
-/// A summary as a display title: without the full stop of a sentence ("Get a VM." → "Get a
-/// VM"); an ellipsis stays.
+/// A summary as a display title: its first sentence (at most [`MAX_TITLE_CHARS`]), without
+/// the full stop ("Get a VM." → "Get a VM"); an ellipsis stays.
 fn title_of(summary: &str) -> &str {
     match summary.strip_suffix('.') {
         Some(stem) if !stem.ends_with('.') => stem.trim_end(),
         _ => summary,
     }
+}
+
+/// Longest title: a display name, not a paragraph. A longer first sentence gives no title
+/// (clients show the tool's name); the description has the whole text either way.
+const MAX_TITLE_CHARS: usize = 100;
+
+/// The first sentence of `text`: up to the first `.`, `!` or `?` followed by a space and a
+/// capital letter, unless the word before is an abbreviation (`e.g.`, `etc.`).
+fn first_sentence(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        if !matches!(b, b'.' | b'!' | b'?')
+            || bytes.get(i + 1) != Some(&b' ')
+            || !bytes.get(i + 2).is_some_and(u8::is_ascii_uppercase)
+        {
+            continue;
+        }
+        let word = text[..i].rsplit(' ').next().unwrap_or("");
+        let abbreviation = b == b'.'
+            && (word.contains('.')
+                || ["etc", "vs", "approx", "incl", "cf", "resp", "No"].contains(&word));
+        if !abbreviation {
+            // Keep the mark: `title_of` drops a full stop but keeps `!` and `?`.
+            return &text[..=i];
+        }
+    }
+    text
 }
 
 /// Drops the descriptions that only restate their property's name (`id`: "Id",

@@ -55,7 +55,9 @@ impl Tool {
         &self.name
     }
 
-    /// A short human title: the operation's summary, if any.
+    /// A short human title for display: the first sentence of the operation's summary, without
+    /// its full stop; `None` without a summary or when that sentence is longer than 100
+    /// characters (the description always has the whole summary).
     pub fn title(&self) -> Option<&str> {
         self.title.as_deref()
     }

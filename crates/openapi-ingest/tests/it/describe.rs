@@ -152,6 +152,36 @@ fn a_title_has_no_full_stop() {
     }
 }
 
+/// A title is a display name: the summary's first sentence, and none when even that is
+/// longer than 100 characters (vmware-vsphere's summaries are whole paragraphs, which the
+/// title repeated in full). The description keeps the whole summary.
+#[test]
+fn a_title_is_the_first_sentence_of_the_summary() {
+    let long = "When a run has the `status: requires_action`, this endpoint can be used to submit the outputs from the tool calls once they are all completed";
+    for (summary, title) in [
+        (
+            "Attaches tags to a virtual machine. Warning: This operation is part of a new feature.",
+            Some("Attaches tags to a virtual machine"),
+        ),
+        ("Is it up? Asks the node.", Some("Is it up?")),
+        (
+            "Use a tool, e.g. Docker. Then stop.",
+            Some("Use a tool, e.g. Docker"),
+        ),
+        ("Sizes in MiB vs. GiB", Some("Sizes in MiB vs. GiB")),
+        ("version 2.0.1 only", Some("version 2.0.1 only")),
+        (long, None),
+    ] {
+        let c = ingest(&doc30(
+            "/x",
+            json!({"get": {"summary": summary, "responses": {"204": {"description": "ok"}}}}),
+        ));
+        let t = &c.tools()[0];
+        assert_eq!(t.title(), title, "{summary}");
+        assert!(t.description().starts_with(summary), "{summary}");
+    }
+}
+
 #[test]
 fn descriptions_that_only_restate_the_name_are_left_out() {
     let doc = json!({
