@@ -195,10 +195,15 @@ pub(crate) fn lost_descriptions(naive: &Value, ours: &Value) -> Vec<String> {
     if let Some(schema) = naive.get("inputSchema") {
         descriptions(schema, &mut wanted);
     }
+    // A sentence whose words all survive is not lost for its final full stop (a summary that
+    // begins the description goes once, as "Summary text based on ...").
     let mut lost: Vec<String> = wanted
         .into_iter()
         .map(|text| collapse(&text))
-        .filter(|text| !text.is_empty() && !haystack.contains(text.as_str()))
+        .filter(|text| {
+            let words = text.strip_suffix('.').unwrap_or(text);
+            !words.is_empty() && !haystack.contains(words)
+        })
         .collect();
     lost.sort();
     lost.dedup();
@@ -215,7 +220,8 @@ fn strings(value: &Value, out: &mut Vec<String>) {
 }
 
 /// Every `description` in `value`, except one that only restates its property's name
-/// (`id`: "Id"): the server leaves those out as repeated text, so they are not "lost".
+/// (`id`: "Id") and those of read-only properties: the server leaves those out (as repeated
+/// text, and as nothing a request may carry), so they are not "lost".
 fn descriptions(value: &Value, out: &mut Vec<String>) {
     described(value, None, out);
 }
@@ -232,7 +238,12 @@ fn described(value: &Value, owner: Option<&str>, out: &mut Vec<String>) {
                         }
                     }
                     ("properties", Value::Object(props)) => {
-                        for (name, schema) in props {
+                        // A read-only property is never sent (OpenAPI: it SHOULD NOT be part
+                        // of a request), so the server leaves it out of input schemas.
+                        let sent = props
+                            .iter()
+                            .filter(|(_, s)| s.get("readOnly") != Some(&Value::Bool(true)));
+                        for (name, schema) in sent {
                             described(schema, Some(name), out);
                         }
                     }
@@ -359,6 +370,12 @@ mod tests {
             lost_descriptions(&json!({"inputSchema": echoes}), &json!({})),
             ["Tier of it."]
         );
+        let read_only = json!({"properties": {"id": {"readOnly": true, "description": "Set by the server."},
+            "note": {"type": "object", "properties": {"at": {"readOnly": true, "description": "When."}}}}});
+        assert!(lost_descriptions(&json!({"inputSchema": read_only}), &json!({})).is_empty());
+        let said_once = json!({"description": "Update a VM with these changes.\n\nChanges settings.",
+            "inputSchema": {"properties": {"id": {"description": "VM id"}, "name": {"description": "The name."}}}});
+        assert!(lost_descriptions(&naive, &said_once).is_empty());
         let partial = json!({"description": "Update a VM.", "inputSchema": {}});
         assert_eq!(
             lost_descriptions(&naive, &partial),
