@@ -215,7 +215,11 @@ pub fn success_body(
     body: &[u8],
     shape: &Shape<'_>,
 ) -> CallOutput {
+    // A body four times the budget will not fit even compacted (its whitespace would have
+    // to be most of it): the value path cuts it without a copy made first for nothing.
+    let surely_cut = shape.max_bytes != 0 && body.len() / 4 > shape.max_bytes;
     if shape.fields.is_none_or(<[String]>::is_empty)
+        && !surely_cut
         && let Some(out) = success_json(tool, status, body, shape)
     {
         return CallOutput::Json(out);
