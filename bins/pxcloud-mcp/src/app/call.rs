@@ -112,7 +112,10 @@ impl App {
             };
             verdict = self.guard().after_elicitation(request, answer);
         }
-        let record = self.guard().audit(tool, &args, &verdict, ctx.now);
+        // Made only for a sink that writes it (it copies the arguments of every write).
+        let record = self
+            .audit()
+            .and_then(|_| self.guard().audit(tool, &args, &verdict, ctx.now));
 
         let out = match verdict {
             Verdict::Allow { args, .. } => {
