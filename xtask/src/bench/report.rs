@@ -406,32 +406,32 @@ What is structural (it holds for every run; the figures above say by how much):
   `confirmation` on guarded tools). Everything else is compact: no repeated envelope schema,
   no `$schema`, no annotation titles, no OpenAPI number widths, protocol defaults left out
   (a destructive write carries no annotations at all), no description that only restates its
-  property's name. On a document with small schemas (the simulator's) the minimal generator
-  stays below the server; on documents with many shared `$ref`s it grows with every inlined
-  copy. Against the earlier TypeScript server, which has the same members, the target is met.
+  property's name, a subschema repeated inside one tool written once under `$defs`, titles no
+  longer than a sentence. The input schemas alone are smaller than the minimal generator's on
+  every document (`cargo xtask list-size`); on the simulator's spec the descriptions alone are
+  about 45 % of the minimal listing, so 60 % of it cannot be reached without dropping text.
+  Against the earlier TypeScript server, which has the same members, the target is met.
 - **Throughput with no backend latency**: client threads, server and simulator share the same
   two cores and the simulator answers a GET in microseconds, so any server CPU at all shows in
   this ratio; the 5 ms row is the PXCloud-like case.
 - **Throughput and CPU with 5 ms backend latency**: at 16 in flight the answers arrive in
-  bursts and the server's one runtime thread works through each burst. Per call (callgrind,
-  about 230k user instructions): parsing PXCloud's body into a `Value` 24 %, encoding the
-  JSON-RPC response 13 %, pxcloud-client and hyper 11 %, the envelope 9 %; glibc malloc is
-  about a quarter of user time and the kernel (loopback TCP) over a third of the server's CPU.
-  Tried and not kept: a two-worker runtime for `--http` (throughput about 90 %, but CPU per call
-  up to 125 µs and 2.5 MB more RSS) and mimalloc (10–15 % less CPU, 1.2–2 MB more RSS). Next:
-  a raw-JSON path that writes the envelope straight from PXCloud's bytes.
-- **Per-call overhead over stdio**: stdin and stdout are read and written on the runtime
-  (tokio's pipe and Unix-socket types; 5 → 2–2.7 context switches per call). What remains is
-  the pipe round trip the direct GET does not have, two wake-ups of the server per call and
-  its CPU; on a quiet machine a minimal std client measured about 67 µs p50 overhead, so the
-  figure above moves with the load of the shared machine.
-- **Peak RSS**: about 9–10 MB of it is the binary's own code and read-only data paged in
-  (the kernel maps 64 KB windows around every 4 KB page that runs: 789 pages run, spread over
-  107 windows), plus the PIE relocations the loader touches (about 1.3 MB) and a heap that
-  peaks at about 3.4 MB while the document is ingested. Trials: ordering the functions that
-  run at start-up together (lld `--symbol-ordering-file`) took VmHWM from 15.3 to 9.9 MB;
-  packed relative relocations (needs glibc ≥ 2.36) or a non-PIE binary (no ASLR) about
-  −0.8 to −1.2 MB; neither is applied yet.
+  bursts and the server's one runtime thread works through each burst. A successful call no
+  longer builds a value tree of PXCloud's answer: the body is copied compactly into the text
+  and the envelope while it is read, and the JSON-RPC response is written by hand (callgrind,
+  stdio tools/call pxcloud_get_vm: 192k → 125k user instructions). What remains is mostly the
+  kernel (loopback TCP, wake-ups) and hyper. Tried and not kept: a two-worker runtime for
+  `--http` (CPU per call up to 125 µs and 2.5 MB more RSS) and mimalloc (10–15 % less CPU,
+  1.2–2 MB more RSS).
+- **Per-call overhead over stdio**: each call through the server adds a pipe round trip and
+  a loopback HTTP round trip with four wake-ups (client → server → simulator → server →
+  client) where the direct GET has two, plus the server's CPU per call (the row above; it was
+  107–137 µs before this round's changes). The server's CPU is the part left to cut.
+- **Peak RSS**: the release build lays out the functions that run at start-up together
+  (`bins/pxcloud-mcp/build.rs`, lld `--symbol-ordering-file`, list from `cargo xtask
+  link-order`): the kernel maps 64 KB windows around every page of code that runs, so
+  scattered start-up code was 6.7 MB of the 14.7 MB; the heap peaks at about 4 MB while the
+  document is parsed. If the list falls behind the code (the header above says how much
+  still matches), the figure drifts back towards 15 MB.
 - The machine is shared: other builds running at the same time add noise to every timing.";
 
 const METHOD: &str = "\
