@@ -8,6 +8,7 @@
 //!   same sentence as without `--wait` (a wrong password does not fix itself), while a PXCloud
 //!   that is not up yet is still waited for.
 
+use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -458,16 +459,64 @@ fn free_port() -> u16 {
 }
 
 /// Starts a simulator on `port` after `delay` (PXCloud booting after the MCP server).
-fn sim_later(port: u16, delay: Duration) -> tokio::task::JoinHandle<Sim> {
-    tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
-        Sim::start(SimConfig {
-            bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-            ..SimConfig::default()
-        })
-        .await
-        .expect("simulator starts on the promised port")
+/// Runs `cmd` (a server pointed at the free `port`, with `--wait`) and starts the simulator on
+/// `port` only once the server has said it cannot connect, so the wait is exercised however
+/// slowly the server starts on a loaded machine. Returns the exit and the simulator.
+async fn exits_with_late_sim(mut cmd: Command, port: u16) -> (Exit, Sim) {
+    cmd.stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("spawn pxcloud-mcp");
+    let stderr = child.stderr.take().expect("stderr is piped");
+    let (refused, nobody_there) = tokio::sync::oneshot::channel::<()>();
+    let reader = std::thread::spawn(move || {
+        let mut refused = Some(refused);
+        let mut all = String::new();
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if line.contains("cannot connect to PXCloud")
+                && let Some(refused) = refused.take()
+            {
+                let _ = refused.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    let waited = tokio::time::timeout(Duration::from_secs(60), nobody_there).await;
+    let sim = Sim::start(SimConfig {
+        bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+        ..SimConfig::default()
     })
+    .await
+    .expect("simulator starts on the promised port");
+    let exit = tokio::task::spawn_blocking(move || {
+        let stdin = child.stdin.take();
+        let started = Instant::now();
+        while child.try_wait().expect("try_wait").is_none() {
+            if started.elapsed() > Duration::from_secs(60) {
+                let _ = child.kill();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        drop(stdin);
+        let out = child.wait_with_output().expect("output");
+        let stderr = reader.join().expect("stderr reader");
+        Exit {
+            code: out.status.code(),
+            stdout: text(&out.stdout),
+            stderr,
+        }
+    })
+    .await
+    .expect("server exits");
+    assert!(
+        matches!(waited, Ok(Ok(()))),
+        "the server never said it cannot connect (it should wait for PXCloud): {}",
+        exit.stderr
+    );
+    (exit, sim)
 }
 
 /// `--wait` still waits for a PXCloud that is not up yet (connection refused), and the
@@ -482,11 +531,7 @@ async fn wait_waits_for_pxcloud_then_stops_at_the_refusal() {
             _ => with_token(&url, "not-a-token-0123456789"),
         };
         cmd.arg("--wait");
-        let sim = sim_later(port, Duration::from_secs(1));
-        let exit = tokio::task::spawn_blocking(move || exits(cmd))
-            .await
-            .expect("exits");
-        let sim = sim.await.expect("simulator task");
+        let (exit, sim) = exits_with_late_sim(cmd, port).await;
         let line = error_line(name, &exit);
         let want = match name {
             "password" => "pxcloud-mcp: error: PXCloud refused the login for user \"admin\" \
