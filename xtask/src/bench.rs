@@ -547,6 +547,39 @@ fn load(
 }
 
 /// `pxcloud-mcp tools --spec-file FILE --json` for the largest documents in `specs/`.
+/// `pxcloud-mcp tools --spec-file SPEC --json` (killed after 120 s): what it printed, and
+/// the time from spawn to exit (reading the JSON is not part of it).
+pub(crate) fn tools_json(server: &Path, spec: &Path) -> Result<(Value, Duration)> {
+    let started = Instant::now();
+    let child = Command::new(server)
+        .arg("tools")
+        .arg("--spec-file")
+        .arg(spec)
+        .arg("--json")
+        .env("PXCLOUD_LOG_LEVEL", "error")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot run {} tools", server.display()))?;
+    let watchdog = Watchdog::arm(child.id(), Duration::from_secs(120));
+    let output = child
+        .wait_with_output()
+        .context("cannot wait for pxcloud-mcp tools")?;
+    let elapsed = started.elapsed();
+    drop(watchdog);
+    if !output.status.success() {
+        bail!(
+            "pxcloud-mcp tools --spec-file {} failed ({}): {}",
+            spec.display(),
+            output.status,
+            crate::text::last_lines(&String::from_utf8_lossy(&output.stderr), 10)
+        );
+    }
+    let listed = serde_json::from_slice(&output.stdout).context("tools --json printed no JSON")?;
+    Ok((listed, elapsed))
+}
+
 fn ingest(server: &Path, plan: Plan, results: &mut Results) -> Result<()> {
     let dir = workspace::root().join("specs");
     let mut specs: Vec<(u64, PathBuf)> = std::fs::read_dir(&dir)
@@ -561,34 +594,9 @@ fn ingest(server: &Path, plan: Plan, results: &mut Results) -> Result<()> {
         let mut times = Vec::new();
         let mut listed = Value::Null;
         for _ in 0..plan.ingest_runs {
-            let started = Instant::now();
-            let child = Command::new(server)
-                .arg("tools")
-                .arg("--spec-file")
-                .arg(&spec)
-                .arg("--json")
-                .env("PXCLOUD_LOG_LEVEL", "error")
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .context("cannot run pxcloud-mcp tools")?;
-            let watchdog = Watchdog::arm(child.id(), Duration::from_secs(120));
-            let output = child
-                .wait_with_output()
-                .context("cannot wait for pxcloud-mcp tools")?;
-            times.push(started.elapsed());
-            drop(watchdog);
-            if !output.status.success() {
-                bail!(
-                    "pxcloud-mcp tools --spec-file {} failed ({}): {}",
-                    spec.display(),
-                    output.status,
-                    crate::text::last_lines(&String::from_utf8_lossy(&output.stderr), 10)
-                );
-            }
-            listed =
-                serde_json::from_slice(&output.stdout).context("tools --json printed no JSON")?;
+            let (printed, elapsed) = tools_json(server, &spec)?;
+            listed = printed;
+            times.push(elapsed);
         }
         let tools = listed.as_array().cloned().unwrap_or_default();
         let name = spec

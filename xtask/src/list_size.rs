@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -159,25 +158,7 @@ impl Document {
 
 /// `pxcloud-mcp tools --spec-file FILE --json`: the tools as tools/list shows them.
 fn listed(server: &Path, spec: &Path) -> Result<Vec<Value>> {
-    let output = Command::new(server)
-        .arg("tools")
-        .arg("--spec-file")
-        .arg(spec)
-        .arg("--json")
-        .env("PXCLOUD_LOG_LEVEL", "error")
-        .stdin(Stdio::null())
-        .output()
-        .with_context(|| format!("cannot run {}", server.display()))?;
-    if !output.status.success() {
-        bail!(
-            "pxcloud-mcp tools --spec-file {} failed ({}): {}",
-            spec.display(),
-            output.status,
-            crate::text::last_lines(&String::from_utf8_lossy(&output.stderr), 10)
-        );
-    }
-    let listed: Value =
-        serde_json::from_slice(&output.stdout).context("tools --json printed no JSON")?;
+    let (listed, _) = bench::tools_json(server, spec)?;
     match listed {
         Value::Array(tools) => Ok(tools),
         _ => bail!("tools --json printed no JSON array"),
