@@ -19,7 +19,7 @@ use anyhow::{Context, Result, bail};
 use serde_json::{Value, json};
 
 use crate::args::Args;
-use crate::build::release_binary;
+use crate::build;
 use crate::e2e::HttpServer;
 use crate::proc::{self, ChildGuard};
 use crate::workspace;
@@ -66,8 +66,17 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
     // The measuring client sits inside every latency figure: a dev build of xtask
     // (unoptimized, its dependencies at opt-level 1) added about 150 µs to each stdio call
     // (p50 317 vs. 163-176 µs overhead, `--quick`, same server). Measure with an optimized one.
+    // The release server and simulator are built in the same invocation, with the same
+    // features, so the optimized xtask finds them fresh (see `build`).
     if cfg!(debug_assertions) {
-        let optimized = release_binary("xtask", "xtask")?;
+        let [optimized, _, _] = build::binaries(
+            [
+                ("xtask", "xtask"),
+                ("pxcloud-mcp", "pxcloud-mcp"),
+                ("pxcloud-sim", "pxcloud-sim"),
+            ],
+            true,
+        )?;
         println!(
             "xtask bench: measuring with the optimized client {}",
             optimized.display()
@@ -89,8 +98,13 @@ pub(crate) fn run(argv: &[String]) -> Result<bool> {
     let plan = if quick { QUICK } else { FULL };
     let started = Instant::now();
 
-    let server = release_binary("pxcloud-mcp", "pxcloud-mcp")?;
-    let sim_bin = release_binary("pxcloud-sim", "pxcloud-sim")?;
+    let [server, sim_bin] = build::binaries(
+        [
+            ("pxcloud-mcp", "pxcloud-mcp"),
+            ("pxcloud-sim", "pxcloud-sim"),
+        ],
+        true,
+    )?;
     let machine = Machine::probe(if quick {
         "cargo xtask bench --quick"
     } else {

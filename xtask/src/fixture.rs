@@ -49,7 +49,9 @@ impl Source {
 
 /// Builds the fixture with cargo and returns the path of its executable.
 ///
-/// The dev profile is the default because CI has built the workspace in dev already.
+/// The dev profile is the default because CI has built the workspace in dev already (its
+/// dependencies with `cargo test --workspace`'s features, which add only tokio's `test-util`
+/// and zerocopy's `derive` to the workspace features this build uses, see `build`).
 fn build(release: bool) -> Result<PathBuf> {
     crate::build::binary(PACKAGE, PACKAGE, release)
 }
