@@ -70,6 +70,7 @@
 mod catalog;
 mod describe;
 mod error;
+mod keywords;
 mod model;
 mod names;
 mod operation;

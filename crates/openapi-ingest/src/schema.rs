@@ -13,6 +13,7 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value, json};
 
+use crate::keywords::{SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_SLOTS};
 use crate::model::{SpecFamily, WarningKind};
 use crate::refs::{self, Resolver, Target};
 use crate::share;
@@ -511,7 +512,41 @@ impl<'a> Converter<'a> {
                     }
                     _ => invalid(warnings, ptr, k, "an array of property names"),
                 },
-                "properties" | "patternProperties" | "dependentSchemas" => {
+                "dependentRequired" => {
+                    if let Value::Object(members) = value {
+                        let clean: Map<String, Value> = members
+                            .iter()
+                            .filter_map(|(name, v)| {
+                                let list = v.as_array()?;
+                                let mut seen = BTreeSet::new();
+                                let names: Vec<Value> = list
+                                    .iter()
+                                    .filter_map(Value::as_str)
+                                    .filter(|s| seen.insert(*s))
+                                    .map(Value::from)
+                                    .collect();
+                                Some((name.clone(), Value::Array(names)))
+                            })
+                            .collect();
+                        out.insert(k.into(), Value::Object(clean));
+                    }
+                }
+                "$recursiveRef" | "$dynamicRef" => warnings.push(
+                    ptr,
+                    WarningKind::Unsupported,
+                    format!("{k} is not supported; the schema accepts any value there"),
+                ),
+                // The keywords that hold subschemas, as `keywords.rs` lists them. The document's
+                // own `$defs` are reached through references, never converted in place.
+                "$defs" => {}
+                // Draft 4's tuple form of `items` is 2020-12's `prefixItems`.
+                "items" if value.is_array() => {
+                    let items = value.as_array().map(Vec::as_slice).unwrap_or_default();
+                    let (list, n) = self.schema_list(items, ptr, k, dir, warnings);
+                    size += n;
+                    out.insert("prefixItems".into(), Value::Array(list));
+                }
+                _ if SCHEMA_MAPS.contains(&k) => {
                     let Value::Object(members) = value else {
                         invalid(warnings, ptr, k, "an object of schemas");
                         continue;
@@ -541,31 +576,12 @@ impl<'a> Converter<'a> {
                     ptr.truncate(len);
                     out.insert(k.into(), Value::Object(converted));
                 }
-                "additionalProperties"
-                | "contains"
-                | "propertyNames"
-                | "not"
-                | "if"
-                | "then"
-                | "else"
-                | "unevaluatedProperties"
-                | "unevaluatedItems" => {
+                _ if SCHEMA_SLOTS.contains(&k) => {
                     let (schema, n) = self.sub(value, ptr, k, dir, warnings);
                     size += n;
                     out.insert(k.into(), schema);
                 }
-                "items" => {
-                    if let Value::Array(items) = value {
-                        let (list, n) = self.schema_list(items, ptr, k, dir, warnings);
-                        size += n;
-                        out.insert("prefixItems".into(), Value::Array(list));
-                    } else {
-                        let (schema, n) = self.sub(value, ptr, k, dir, warnings);
-                        size += n;
-                        out.insert(k.into(), schema);
-                    }
-                }
-                "prefixItems" | "allOf" | "anyOf" | "oneOf" => match value {
+                _ if SCHEMA_LISTS.contains(&k) => match value {
                     Value::Array(items) if !items.is_empty() => {
                         let (list, n) = self.schema_list(items, ptr, k, dir, warnings);
                         size += n;
@@ -573,32 +589,8 @@ impl<'a> Converter<'a> {
                     }
                     _ => invalid(warnings, ptr, k, "a non-empty array of schemas"),
                 },
-                "dependentRequired" => {
-                    if let Value::Object(members) = value {
-                        let clean: Map<String, Value> = members
-                            .iter()
-                            .filter_map(|(name, v)| {
-                                let list = v.as_array()?;
-                                let mut seen = BTreeSet::new();
-                                let names: Vec<Value> = list
-                                    .iter()
-                                    .filter_map(Value::as_str)
-                                    .filter(|s| seen.insert(*s))
-                                    .map(Value::from)
-                                    .collect();
-                                Some((name.clone(), Value::Array(names)))
-                            })
-                            .collect();
-                        out.insert(k.into(), Value::Object(clean));
-                    }
-                }
-                "$recursiveRef" | "$dynamicRef" => warnings.push(
-                    ptr,
-                    WarningKind::Unsupported,
-                    format!("{k} is not supported; the schema accepts any value there"),
-                ),
                 // OpenAPI-only or identity keywords that have no meaning once inlined:
-                // discriminator, xml, externalDocs, $schema, $id, $anchor, $defs, x-*, …
+                // discriminator, xml, externalDocs, $schema, $id, $anchor, definitions, x-*, …
                 _ => {}
             }
         }

@@ -22,6 +22,8 @@ use std::hash::{Hash, Hasher};
 
 use serde_json::{Map, Value};
 
+use crate::keywords::{SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_SLOTS};
+
 /// Smallest schema (compact JSON bytes) worth a `$defs` entry: below this, the indirection
 /// costs a model more attention than the bytes it saves.
 const MIN_BYTES: usize = 100;
@@ -31,29 +33,6 @@ thread_local! {
     /// Turns sharing off on this thread, for comparing with and without.
     static UNSHARED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
-
-/// Keywords whose value maps names to schemas.
-const SCHEMA_MAPS: [&str; 4] = [
-    "properties",
-    "patternProperties",
-    "$defs",
-    "dependentSchemas",
-];
-/// Keywords whose value is one schema.
-const SCHEMA_SLOTS: [&str; 10] = [
-    "items",
-    "additionalProperties",
-    "not",
-    "if",
-    "then",
-    "else",
-    "contains",
-    "propertyNames",
-    "unevaluatedProperties",
-    "unevaluatedItems",
-];
-/// Keywords whose value is a list of schemas.
-const SCHEMA_LISTS: [&str; 4] = ["allOf", "anyOf", "oneOf", "prefixItems"];
 
 /// Identity of a subschema: a hash of its content and its compact JSON length. Equal schemas
 /// have equal keys; equal keys are confirmed with `==` before anything is shared.
