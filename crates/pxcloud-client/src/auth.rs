@@ -1,22 +1,21 @@
-//! Authentication: login, token lifetime, single-flight renewal and the auth layer that
+//! Authentication: login, token lifetime, single-flight renewal and the auth step that
 //! adds the bearer token and repeats a request refused with 401 once after a new login.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use http::HeaderValue;
+use tower::ServiceExt;
 use tower::util::BoxCloneSyncService;
-use tower::{Layer, Service, ServiceExt};
 
 use crate::config::Auth;
 use crate::error::{Error, ErrorKind};
 use crate::message::{ApiRequest, ApiResponse, parse_api_error, status_error};
 use crate::secret::Secret;
 use crate::token::{Token, jwt_expiry};
-use crate::transport::{BoxFuture, Call};
+use crate::transport::{Call, Transport};
 
 /// The login endpoint.
 pub(crate) const LOGIN_PATH: &str = "/api/auth/login";
@@ -284,68 +283,32 @@ pub(crate) fn parse_login(body: &[u8]) -> Result<(Secret, Option<SystemTime>), E
     Ok((Secret::new(token), expires_at))
 }
 
-/// Adds the bearer token; after a 401 logs in again (single-flight) and repeats once.
-#[derive(Debug, Clone)]
-pub(crate) struct AuthLayer {
-    pub(crate) state: Arc<AuthState>,
-}
-
-impl<S> Layer<S> for AuthLayer {
-    type Service = AuthService<S>;
-
-    fn layer(&self, inner: S) -> AuthService<S> {
-        AuthService {
-            inner,
-            state: self.state.clone(),
+impl AuthState {
+    /// One authenticated exchange: adds the bearer token; after a 401 logs in again
+    /// (single-flight) and repeats once. The auth step of the API call path.
+    pub(crate) async fn exchange(
+        self: &Arc<Self>,
+        transport: &Transport,
+        call: &Call,
+    ) -> Result<ApiResponse, Error> {
+        let token = self.current().await.map_err(Error::exhausted)?;
+        let response = transport.exchange(call, Some(&bearer(&token)?)).await?;
+        if response.status != 401 {
+            return Ok(response);
         }
-    }
-}
-
-/// See [`AuthLayer`].
-#[derive(Debug, Clone)]
-pub(crate) struct AuthService<S> {
-    inner: S,
-    state: Arc<AuthState>,
-}
-
-impl<S> Service<Call> for AuthService<S>
-where
-    S: Service<Call, Response = ApiResponse, Error = Error> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = ApiResponse;
-    type Error = Error;
-    type Future = BoxFuture<Result<ApiResponse, Error>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut call: Call) -> Self::Future {
-        let inner = self.inner.clone();
-        let state = self.state.clone();
-        Box::pin(async move {
-            let token = state.current().await.map_err(Error::exhausted)?;
-            call.bearer = Some(bearer(&token)?);
-            let response = inner.clone().oneshot(call.clone()).await?;
-            if response.status != 401 {
-                return Ok(response);
-            }
-            if state.is_static() {
-                return Err(refused(&response, true));
-            }
-            // Refused, not executed: safe to repeat once with a new token, whatever the method.
-            let fresh = state
-                .renew(Some(token.generation))
-                .await
-                .map_err(Error::exhausted)?;
-            call.bearer = Some(bearer(&fresh)?);
-            let response = inner.oneshot(call).await?;
-            if response.status == 401 {
-                return Err(refused(&response, false));
-            }
-            Ok(response)
-        })
+        if self.is_static() {
+            return Err(refused(&response, true));
+        }
+        // Refused, not executed: safe to repeat once with a new token, whatever the method.
+        let fresh = self
+            .renew(Some(token.generation))
+            .await
+            .map_err(Error::exhausted)?;
+        let response = transport.exchange(call, Some(&bearer(&fresh)?)).await?;
+        if response.status == 401 {
+            return Err(refused(&response, false));
+        }
+        Ok(response)
     }
 }
 

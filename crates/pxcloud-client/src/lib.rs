@@ -28,6 +28,7 @@
 //! ```
 #![deny(missing_docs)]
 
+mod api;
 mod auth;
 mod client;
 mod config;

@@ -161,14 +161,15 @@ impl RetryPolicy {
     }
 }
 
-impl Policy<Call, ApiResponse, Error> for RetryPolicy {
-    type Future = tokio::time::Sleep;
-
-    fn retry(
-        &mut self,
+impl RetryPolicy {
+    /// After an attempt of `req` that ended with `result`: `None` to return the result, or
+    /// the backoff to sleep before the next attempt (`req.attempt` then counts it). What
+    /// [`Policy::retry`] does, for the API call path that runs the loop itself.
+    pub(crate) fn after_attempt(
+        &self,
         req: &mut Call,
         result: &mut Result<ApiResponse, Error>,
-    ) -> Option<Self::Future> {
+    ) -> Option<tokio::time::Sleep> {
         if req.attempt == 1 {
             self.budget.deposit();
         }
@@ -205,6 +206,18 @@ impl Policy<Call, ApiResponse, Error> for RetryPolicy {
                 Some(tokio::time::sleep(wait))
             }
         }
+    }
+}
+
+impl Policy<Call, ApiResponse, Error> for RetryPolicy {
+    type Future = tokio::time::Sleep;
+
+    fn retry(
+        &mut self,
+        req: &mut Call,
+        result: &mut Result<ApiResponse, Error>,
+    ) -> Option<Self::Future> {
+        self.after_attempt(req, result)
     }
 
     fn clone_request(&mut self, req: &Call) -> Option<Call> {

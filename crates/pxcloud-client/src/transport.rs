@@ -140,12 +140,28 @@ impl Service<Call> for Transport {
 
     fn call(&mut self, call: Call) -> Self::Future {
         let inner = self.inner.clone();
-        Box::pin(async move { inner.exchange(call).await })
+        Box::pin(async move { inner.exchange(&call, call.bearer.as_ref()).await })
+    }
+}
+
+impl Transport {
+    /// One exchange with `bearer` as the `Authorization` value (in place of `call.bearer`):
+    /// the API call path calls this directly, without the tower service around it.
+    pub(crate) async fn exchange(
+        &self,
+        call: &Call,
+        bearer: Option<&HeaderValue>,
+    ) -> Result<ApiResponse, Error> {
+        self.inner.exchange(call, bearer).await
     }
 }
 
 impl TransportInner {
-    fn build(&self, call: &Call) -> Result<http::Request<Full<Bytes>>, Error> {
+    fn build(
+        &self,
+        call: &Call,
+        bearer: Option<&HeaderValue>,
+    ) -> Result<http::Request<Full<Bytes>>, Error> {
         let req = &call.request;
         let uri = self.base.uri_for(&req.path_and_query)?;
         let mut builder = http::Request::builder().method(req.method.clone()).uri(uri);
@@ -169,7 +185,7 @@ impl TransportInner {
             })?;
             headers.append(name, value);
         }
-        if let Some(value) = &call.bearer {
+        if let Some(value) = bearer {
             headers.insert(AUTHORIZATION, value.clone());
         }
         let body = match &req.body {
@@ -188,9 +204,13 @@ impl TransportInner {
             .map_err(|e| Error::new(ErrorKind::Request, format!("cannot build the request: {e}")))
     }
 
-    async fn exchange(&self, call: Call) -> Result<ApiResponse, Error> {
+    async fn exchange(
+        &self,
+        call: &Call,
+        bearer: Option<&HeaderValue>,
+    ) -> Result<ApiResponse, Error> {
         let started = Instant::now();
-        let request = self.build(&call)?;
+        let request = self.build(call, bearer)?;
         let response = self
             .client
             .request(request)
