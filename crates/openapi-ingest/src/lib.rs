@@ -41,6 +41,8 @@
 //!   more that occurs several times in one input schema (below the arguments) is written
 //!   once, under `$defs` (named after its component, else the property it first sits under),
 //!   when that makes the schema smaller; top-level argument schemas are never references.
+//!   A `format` that is an object (Proxmox VE's property strings, `key=value,…`) is said in
+//!   the description instead, each key with its type and description once per tool.
 //! - **Requests**: [`Tool::request`] validates, then builds an [`HttpRequest`] relative to the
 //!   API base URL. For form and multipart bodies, `body` is a JSON object of fields that the
 //!   HTTP client encodes according to `content_type`.
@@ -75,6 +77,7 @@ mod model;
 mod names;
 mod operation;
 mod options;
+mod property_string;
 mod quick;
 mod refs;
 mod request;

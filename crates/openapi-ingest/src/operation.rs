@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::describe::describe;
 use crate::model::{BodyKind, Method, SpecFamily, WarningKind};
 use crate::names::{self, Namer};
+use crate::property_string;
 use crate::refs::{self, Resolver, Target};
 use crate::request::{Binding, BodyBinding, Location, ParamBinding, Style};
 use crate::schema::{Converted, Converter, Direction};
@@ -220,7 +221,12 @@ impl<'a> Builder<'a> {
         // A description the schema only has because conversion lifted it out of a member
         // (`anyOf: [{…, description}, {type: null}]` becomes one nullable schema) is not the
         // referenced schema's own, so the parameter's description does not replace it.
-        let lifted = self.family != SpecFamily::Swagger2 && !self.own_description(&source);
+        // Nor does it replace the keys of a Proxmox property string, which conversion wrote
+        // into the schema's description (`property_string.rs`).
+        let lifted = (self.family != SpecFamily::Swagger2 && !self.own_description(&source))
+            || self.at_top(&source, |map| {
+                map.get("format").is_some_and(Value::is_object)
+            });
         if let Value::Object(schema) = &mut converted.schema {
             if let Some(Value::String(d)) = p.map.get("description")
                 && !d.trim().is_empty()
@@ -247,12 +253,18 @@ impl<'a> Builder<'a> {
 
     /// `true` when `schema` (after its `$ref`s) has a `description` of its own at the top.
     fn own_description(&self, schema: &Value) -> bool {
+        self.at_top(schema, |map| map.contains_key("description"))
+    }
+
+    /// `true` when `test` holds for `schema` or for a schema its `$ref`s lead to, up to the
+    /// first that has no `$ref`.
+    fn at_top(&self, schema: &Value, test: impl Fn(&Map<String, Value>) -> bool) -> bool {
         let mut cur = schema;
         for _ in 0..MAX_REF_HOPS {
             let Some(map) = cur.as_object() else {
                 return false;
             };
-            if map.contains_key("description") {
+            if test(map) {
                 return true;
             }
             let Some(Value::String(reference)) = map.get("$ref") else {
@@ -533,6 +545,7 @@ impl<'a> Builder<'a> {
         );
 
         drop_name_echoes(&mut props);
+        property_string::say_keys_once(&mut props);
         let mut input = Map::new();
         input.insert("type".into(), Value::from("object"));
         input.insert("properties".into(), Value::Object(props));

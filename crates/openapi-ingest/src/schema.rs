@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::keywords::{SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_SLOTS};
 use crate::model::{SpecFamily, WarningKind};
+use crate::property_string;
 use crate::refs::{self, Resolver, Target};
 use crate::share;
 use crate::warnings::Warnings;
@@ -413,6 +414,7 @@ impl<'a> Converter<'a> {
         let mut size = 1;
         let mut nullable = false;
         let mut dropped: Vec<String> = Vec::new();
+        let mut property_string: Option<String> = None;
         for (key, value) in map {
             let k = key.as_str();
             match k {
@@ -480,6 +482,15 @@ impl<'a> Converter<'a> {
                 // them and a model gains nothing from them on every integer.
                 "format"
                     if matches!(value.as_str(), Some("int32" | "int64" | "float" | "double")) => {}
+                // Proxmox's property strings: the keys go into the description (below).
+                "format" if value.is_object() => {
+                    property_string = value
+                        .as_object()
+                        .and_then(|keys| property_string::describe(keys, dir));
+                    if property_string.is_none() {
+                        invalid(warnings, ptr, k, "a string");
+                    }
+                }
                 // Notes for the document's authors, not for a model.
                 "$comment" if !value.is_string() => invalid(warnings, ptr, k, "a string"),
                 "$comment" => {}
@@ -593,6 +604,13 @@ impl<'a> Converter<'a> {
                 // discriminator, xml, externalDocs, $schema, $id, $anchor, definitions, x-*, …
                 _ => {}
             }
+        }
+        if let Some(keys) = property_string {
+            let text = match out.get("description").and_then(Value::as_str) {
+                Some(own) if !own.trim().is_empty() => format!("{}\n{keys}", own.trim_end()),
+                _ => keys,
+            };
+            out.insert("description".into(), Value::from(text));
         }
         finish(&mut out, map, nullable, &dropped, dir);
         (Value::Object(out), size)
@@ -940,6 +958,11 @@ fn simplify_nullable_union(out: &mut Map<String, Value>, key: &str) {
 }
 
 /// Folds `allOf` members into the schema when they do not conflict; otherwise keeps `allOf`.
+///
+/// A schema made of several members keeps the description of each part it does not already
+/// say (Docker's `HostConfig`, its own description and then that of `Resources`): all of them
+/// describe the value. One member with a description beside it is a reference with its own
+/// description (Swagger 2.0 has no other way to write one), which replaces the member's.
 fn merge_all_of(out: &mut Map<String, Value>) {
     let Some(Value::Array(members)) = out.remove("allOf") else {
         return;
@@ -948,6 +971,7 @@ fn merge_all_of(out: &mut Map<String, Value>) {
         out.insert("allOf".into(), Value::Array(members));
         return;
     }
+    let composed = members.len() > 1;
     for member in members {
         let Value::Object(member) = member else {
             continue;
@@ -976,6 +1000,19 @@ fn merge_all_of(out: &mut Map<String, Value>) {
                         }
                     }
                 }
+                ("description", Value::String(part)) if composed => match out.get_mut(&k) {
+                    Some(Value::String(text)) => {
+                        let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+                        if !words(text).contains(&words(&part)) {
+                            text.push_str("\n\n");
+                            text.push_str(part.trim());
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        out.insert(k, Value::String(part));
+                    }
+                },
                 (_, v) => {
                     out.entry(k).or_insert(v);
                 }

@@ -229,3 +229,45 @@ fn descriptions_that_only_restate_the_name_are_left_out() {
     assert_eq!(props["grosse"]["description"], "Größe");
     assert_eq!(props["tier"]["description"], "Tier of the plan.");
 }
+
+/// docker-engine-swagger2.yaml (moby/moby `api/swagger.yaml`, cut down): `HostConfig` is
+/// `allOf: [Resources, {…}]` with a description of its own, and both descriptions say
+/// something; `Mount.Type` is `{description, allOf: [{$ref: MountType}]}`, Swagger 2.0's way
+/// to give a reference a description of its own, which replaces `MountType`'s.
+#[test]
+fn a_composed_schema_keeps_the_description_of_each_part() {
+    let c = ingest(&json!({
+        "swagger": "2.0", "info": {"title": "t", "version": "1"},
+        "paths": {"/containers/create": {"post": {
+            "parameters": [{"name": "body", "in": "body", "schema": {"type": "object", "properties": {
+                "HostConfig": {"$ref": "#/definitions/HostConfig"},
+                "Mount": {"$ref": "#/definitions/Mount"}
+            }}}],
+            "responses": {"201": {"description": "ok"}}
+        }}},
+        "definitions": {
+            "Resources": {"type": "object",
+                "description": "A container's resources (cgroups config, ulimits, etc)",
+                "properties": {"CpuShares": {"type": "integer"}}},
+            "HostConfig": {"description": "Container configuration that depends on the host we are running on",
+                "allOf": [{"$ref": "#/definitions/Resources"},
+                          {"type": "object", "properties": {"Binds": {"type": "array", "items": {"type": "string"}}}}]},
+            "MountType": {"description": "The mount type. Available types:\n\n- `bind` a mount of a file or directory from the host into the container.",
+                "type": "string", "enum": ["bind", "volume"]},
+            "Mount": {"type": "object", "properties": {"Type": {
+                "description": "The mount type. Available types:\n\n- `bind` Mounts a file or directory from the host into the container.",
+                "allOf": [{"$ref": "#/definitions/MountType"}]}}}
+        }
+    }));
+    let props = &c.tools()[0].input_schema()["properties"];
+    assert_eq!(
+        props["HostConfig"]["description"],
+        "Container configuration that depends on the host we are running on\n\n\
+         A container's resources (cgroups config, ulimits, etc)"
+    );
+    assert_eq!(
+        props["Mount"]["properties"]["Type"]["description"],
+        "The mount type. Available types:\n\n\
+         - `bind` Mounts a file or directory from the host into the container."
+    );
+}

@@ -4,6 +4,7 @@ mod corpus;
 mod describe;
 mod model;
 mod names;
+mod property_strings;
 mod requests;
 mod roundtrip;
 mod schemas;
