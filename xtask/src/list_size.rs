@@ -17,10 +17,12 @@ use crate::args::Args;
 use crate::bench::{self, naive};
 use crate::{build, workspace};
 
-/// The documents measured when no `--spec` is given (the simulator's own is added to them).
-const DEFAULT_SPECS: [&str; 4] = [
+/// The documents measured when no `--spec` is given (the simulator's own is added to them):
+/// the big ones, and Proxmox VE's, the API PXCloud manages (its property strings).
+const DEFAULT_SPECS: [&str; 5] = [
     "github-rest-v3-2021.json",
     "openai.json",
+    "proxmox-ve.json",
     "stripe-2020-08-27.json",
     "vmware-vsphere-vcenter-swagger2.json",
 ];

@@ -220,8 +220,10 @@ fn strings(value: &Value, out: &mut Vec<String>) {
 }
 
 /// Every `description` in `value`, except one that only restates its property's name
-/// (`id`: "Id") and those of read-only properties: the server leaves those out (as repeated
-/// text, and as nothing a request may carry), so they are not "lost".
+/// (`id`: "Id"), those of read-only properties, and that of a schema referenced through a
+/// one-member `allOf` beside a description of its own: the server leaves those out (as
+/// repeated text, as nothing a request may carry, and as replaced by the use site's own
+/// words), so they are not "lost".
 fn descriptions(value: &Value, out: &mut Vec<String>) {
     described(value, None, out);
 }
@@ -235,6 +237,21 @@ fn described(value: &Value, owner: Option<&str>, out: &mut Vec<String>) {
                     ("description", Value::String(text)) => {
                         if !owner.is_some_and(|name| echoes_name(name, text)) {
                             out.push(text.clone());
+                        }
+                    }
+                    // Swagger 2.0's only way to give a reference a description of its own:
+                    // `{description, allOf: [{$ref}]}`, which replaces the referenced schema's,
+                    // as the siblings of a `$ref` do (see `Deref`).
+                    ("allOf", Value::Array(items))
+                        if items.len() == 1 && map.contains_key("description") =>
+                    {
+                        if let Value::Object(member) = &items[0] {
+                            let rest: Map<String, Value> = member
+                                .iter()
+                                .filter(|(k, _)| *k != "description")
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect();
+                            described(&Value::Object(rest), None, out);
                         }
                     }
                     ("properties", Value::Object(props)) => {
@@ -376,6 +393,13 @@ mod tests {
         let said_once = json!({"description": "Update a VM with these changes.\n\nChanges settings.",
             "inputSchema": {"properties": {"id": {"description": "VM id"}, "name": {"description": "The name."}}}});
         assert!(lost_descriptions(&naive, &said_once).is_empty());
+        let replaced = json!({"properties": {"mode": {"description": "What the link allows.",
+            "allOf": [{"description": "A mode.", "type": "string"}]},
+            "kinds": {"allOf": [{"description": "A kind."}, {"description": "Of two."}]}}});
+        assert_eq!(
+            lost_descriptions(&json!({"inputSchema": replaced}), &json!({})),
+            ["A kind.", "Of two.", "What the link allows."]
+        );
         let partial = json!({"description": "Update a VM.", "inputSchema": {}});
         assert_eq!(
             lost_descriptions(&naive, &partial),
