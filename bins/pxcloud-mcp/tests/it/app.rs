@@ -671,15 +671,27 @@ async fn wait_task_reports_progress_until_the_task_ends() {
 
 #[tokio::test]
 async fn start_up_waits_for_a_failing_pxcloud_with_wait() {
+    const SPEC: &str = "/api-docs/openapi.json";
     let sim = sim().await;
     sim.faults().set_spec_failure(Some(503));
+    // PXCloud recovers once it has answered the server with a 503 (not after a fixed time, by
+    // which a server started late on a busy machine would not have asked yet).
     let faults = sim.faults();
-    tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1200)).await;
+    let log = sim.log();
+    let recover = tokio::spawn(async move {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        while log.count("GET", SPEC) == 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
         faults.set_spec_failure(None);
     });
     let app = start(&sim, |r| r.wait = true).await;
+    recover.await.expect("recovered");
     assert!(app.list_tools(false).len() > 100);
+    assert!(
+        sim.log().count("GET", SPEC) >= 2,
+        "the failing document was asked for again"
+    );
 
     sim.faults().set_spec_failure(Some(500));
     let raw = RawOptions {

@@ -8,9 +8,7 @@
 //!   same sentence as without `--wait` (a wrong password does not fix itself), while a PXCloud
 //!   that is not up yet is still waited for.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use clap::CommandFactory;
 use pxcloud_mcp::cli::{Cli, RawOptions};
@@ -18,7 +16,8 @@ use pxcloud_mcp::config::{Config, Purpose, TlsSetting, Transport};
 use pxcloud_sim::{Sim, SimConfig};
 use serde_json::json;
 
-use crate::client::{self, StdioClient};
+use crate::client::{self, StdioClient, with_password};
+use crate::process::{self, Exit, exits_within, free_port};
 
 const PETSTORE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -350,60 +349,19 @@ async fn a_configuration_that_templates_every_variable_serves() {
 // ---------------------------------------------------------------------------------------
 // `--wait` and refused credentials.
 
-/// How a process that was expected to stop by itself ended.
-struct Exit {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-/// Runs `cmd` with stdin held open (as an MCP client holds it) until it exits by itself. One
-/// still running after 60 s is killed and the test fails: without the fix, `--wait` against a
-/// refused password ran for about five minutes. (The limit only guards against that hang;
-/// the tests assert what happened, not how fast.)
-fn exits(mut cmd: Command) -> Exit {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn pxcloud-mcp");
-    let stdin = child.stdin.take();
-    let started = Instant::now();
-    while child.try_wait().expect("try_wait").is_none() {
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
-            panic!("still running after 60 s: {}", text(&out.stderr));
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    drop(stdin);
-    let out = child.wait_with_output().expect("output");
-    Exit {
-        code: out.status.code(),
-        stdout: text(&out.stdout),
-        stderr: text(&out.stderr),
-    }
+/// Runs `cmd` until it exits by itself. One still running after a minute is killed and the
+/// test fails: without the fix, `--wait` against a refused password ran for about five
+/// minutes. (The limit only guards against that hang; the tests assert what happened, not
+/// how fast.)
+fn exits(cmd: Command) -> Exit {
+    exits_within(cmd, process::PATIENCE)
 }
 
 /// The one `pxcloud-mcp: error:` line of a failed start-up.
 fn error_line(what: &str, exit: &Exit) -> String {
     assert_eq!(exit.code, Some(1), "{what}: {}", exit.stderr);
     assert!(exit.stdout.is_empty(), "{what}: stdout is for MCP only");
-    let lines: Vec<&str> = exit
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("pxcloud-mcp: error:"))
-        .collect();
-    assert_eq!(lines.len(), 1, "{what}: one error line: {}", exit.stderr);
-    lines[0].to_owned()
-}
-
-fn with_password(url: &str, password: &str) -> Command {
-    let mut cmd = client::binary();
-    cmd.env("PXCLOUD_URL", url)
-        .env("PXCLOUD_USER", pxcloud_sim::ADMIN_USER)
-        .env("PXCLOUD_PASS", password);
-    cmd
+    process::error_line(what, &exit.stderr)
 }
 
 fn with_token(url: &str, token: &str) -> Command {
@@ -452,73 +410,6 @@ async fn wait_ends_at_once_when_pxcloud_refuses_the_credentials() {
     }
 }
 
-/// A loopback port nobody listens on (bound once, then released).
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
-
-/// Starts a simulator on `port` after `delay` (PXCloud booting after the MCP server).
-/// Runs `cmd` (a server pointed at the free `port`, with `--wait`) and starts the simulator on
-/// `port` only once the server has said it cannot connect, so the wait is exercised however
-/// slowly the server starts on a loaded machine. Returns the exit and the simulator.
-async fn exits_with_late_sim(mut cmd: Command, port: u16) -> (Exit, Sim) {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn pxcloud-mcp");
-    let stderr = child.stderr.take().expect("stderr is piped");
-    let (refused, nobody_there) = tokio::sync::oneshot::channel::<()>();
-    let reader = std::thread::spawn(move || {
-        let mut refused = Some(refused);
-        let mut all = String::new();
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("cannot connect to PXCloud")
-                && let Some(refused) = refused.take()
-            {
-                let _ = refused.send(());
-            }
-            all.push_str(&line);
-            all.push('\n');
-        }
-        all
-    });
-    let waited = tokio::time::timeout(Duration::from_secs(60), nobody_there).await;
-    let sim = Sim::start(SimConfig {
-        bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-        ..SimConfig::default()
-    })
-    .await
-    .expect("simulator starts on the promised port");
-    let exit = tokio::task::spawn_blocking(move || {
-        let stdin = child.stdin.take();
-        let started = Instant::now();
-        while child.try_wait().expect("try_wait").is_none() {
-            if started.elapsed() > Duration::from_secs(60) {
-                let _ = child.kill();
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-        drop(stdin);
-        let out = child.wait_with_output().expect("output");
-        let stderr = reader.join().expect("stderr reader");
-        Exit {
-            code: out.status.code(),
-            stdout: text(&out.stdout),
-            stderr,
-        }
-    })
-    .await
-    .expect("server exits");
-    assert!(
-        matches!(waited, Ok(Ok(()))),
-        "the server never said it cannot connect (it should wait for PXCloud): {}",
-        exit.stderr
-    );
-    (exit, sim)
-}
-
 /// `--wait` still waits for a PXCloud that is not up yet (connection refused), and the
 /// refusal it meets once PXCloud answers ends the wait.
 #[tokio::test(flavor = "multi_thread")]
@@ -531,7 +422,13 @@ async fn wait_waits_for_pxcloud_then_stops_at_the_refusal() {
             _ => with_token(&url, "not-a-token-0123456789"),
         };
         cmd.arg("--wait");
-        let (exit, sim) = exits_with_late_sim(cmd, port).await;
+        let (watch, sim) = process::late_sim(port);
+        let exit = tokio::task::spawn_blocking(move || {
+            process::exits_watching(cmd, process::PATIENCE, Some(watch))
+        })
+        .await
+        .expect("server exits");
+        let sim = sim.up(|| exit.stderr.clone()).await;
         let line = error_line(name, &exit);
         let want = match name {
             "password" => "pxcloud-mcp: error: PXCloud refused the login for user \"admin\" \
@@ -582,18 +479,22 @@ async fn wait_waits_through_a_failing_pxcloud_but_not_a_refusal() {
     );
     assert!(!exit.stderr.contains("retrying"), "{}", exit.stderr);
 
-    // The right password: the 503 is waited for until PXCloud recovers.
+    // The right password: the 503 is waited for until PXCloud recovers, which it does once
+    // the server has said it is retrying.
     let faults = sim.faults();
+    let (watch, retrying) = process::watch("(--wait)");
     let recover = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(1200)).await;
+        let said = retrying.within_patience().await;
         faults.set_spec_failure(None);
+        said
     });
     let mut cmd = with_password(&sim.url(), pxcloud_sim::ADMIN_PASSWORD);
     cmd.arg("--wait");
-    let mut c = StdioClient::spawn(cmd);
+    let mut c = StdioClient::spawn_watching(cmd, Some(watch));
     c.initialize("2025-06-18", json!({}));
-    recover.await.expect("recovered");
+    let said = recover.await.expect("recovered");
     let stderr = c.stderr();
+    assert!(said, "the server never said it retries (--wait): {stderr}");
     assert!(
         stderr.contains("503") && stderr.contains("(--wait)"),
         "the failing document was retried: {stderr}"

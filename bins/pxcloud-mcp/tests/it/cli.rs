@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::io::Read as _;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::CommandFactory;
 use pxcloud_mcp::cli::{Cli, RawOptions};
@@ -14,7 +14,8 @@ use pxcloud_mcp::config::{Config, Purpose, TlsSetting, ToolMode};
 use pxcloud_sim::{Sim, SimConfig};
 use serde_json::{Value, json};
 
-use crate::client::{self, HttpServer, StdioClient, modern_meta};
+use crate::client::{self, HttpServer, StdioClient, modern_meta, with_password};
+use crate::process::{self, Exit, error_line, exits_within, free_port};
 
 const VM: &str = "cluster1:pve1:100";
 const SPEC_PATH: &str = "/api-docs/openapi.json";
@@ -46,63 +47,6 @@ async fn https_sim() -> Sim {
     })
     .await
     .expect("simulator starts")
-}
-
-/// A loopback port nobody listens on (bound once, then released).
-fn free_port() -> u16 {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    listener.local_addr().expect("addr").port()
-}
-
-/// How a process that was expected to stop ended.
-struct Exit {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-    elapsed: Duration,
-}
-
-/// Runs `cmd` with its stdin held open (as an MCP client holds it) and waits for it to exit
-/// on its own; a process still running after `limit` is killed and the test fails: a silent
-/// hang is exactly what these tests rule out.
-fn exits_within(mut cmd: Command, limit: Duration) -> Exit {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let started = Instant::now();
-    let mut child = cmd.spawn().expect("spawn pxcloud-mcp");
-    let stdin = child.stdin.take();
-    let read = |mut pipe: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = pipe.read_to_string(&mut text);
-            text
-        })
-    };
-    let stdout = read(Box::new(child.stdout.take().expect("stdout")));
-    let stderr = read(Box::new(child.stderr.take().expect("stderr")));
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            break status;
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!(
-                "still running after {limit:?}; stderr:\n{}",
-                stderr.join().unwrap_or_default()
-            );
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let elapsed = started.elapsed();
-    drop(stdin);
-    Exit {
-        code: status.code(),
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
-        elapsed,
-    }
 }
 
 #[test]
@@ -234,43 +178,6 @@ fn tools_json_prints_the_tools_list_objects_offline() {
 // ---------------------------------------------------------------------------------------
 // Start-up failures: a clear message, a non-zero exit, never a silent hang.
 
-/// The one error line of a failed start-up, checked to say nothing twice: no run of three
-/// words appears in it more than once (the old `login to PXCloud failed: transport error:
-/// login to PXCloud as "admin" failed: …` would not pass).
-fn error_line(what: &str, exit: &Exit) -> String {
-    let lines: Vec<&str> = exit
-        .stderr
-        .lines()
-        .filter(|l| l.starts_with("pxcloud-mcp: error:"))
-        .collect();
-    assert_eq!(lines.len(), 1, "{what}: one error line: {}", exit.stderr);
-    let line = lines[0].to_owned();
-    let words: Vec<String> = line
-        .split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        })
-        .collect();
-    for (i, run) in words.windows(3).enumerate() {
-        assert!(
-            !words[i + 1..].windows(3).any(|later| later == run),
-            "{what}: {:?} is said twice: {line}",
-            run.join(" ")
-        );
-    }
-    line
-}
-
-/// The binary pointed at `url` as `admin` with `password`.
-fn with_password(url: &str, password: &str) -> Command {
-    let mut cmd = client::binary();
-    cmd.env("PXCLOUD_URL", url)
-        .env("PXCLOUD_USER", pxcloud_sim::ADMIN_USER)
-        .env("PXCLOUD_PASS", password);
-    cmd
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn wrong_password_stops_start_up_naming_the_login_failure() {
     let sim = sim().await;
@@ -283,7 +190,7 @@ async fn wrong_password_stops_start_up_naming_the_login_failure() {
         assert_eq!(exit.code, Some(1), "{what}: {}", exit.stderr);
         assert!(exit.stdout.is_empty(), "{what}: stdout is for MCP only");
         assert_eq!(
-            error_line(&what, &exit),
+            error_line(&what, &exit.stderr),
             "pxcloud-mcp: error: PXCloud refused the login for user \"admin\" (HTTP 401): \
              wrong user name or password; check PXCLOUD_USER and PXCLOUD_PASS",
             "{what}"
@@ -312,7 +219,7 @@ async fn failing_spec_endpoint_stops_start_up_naming_the_status() {
     );
     assert_eq!(exit.code, Some(1), "{}", exit.stderr);
     assert!(exit.stdout.is_empty());
-    let line = error_line("HTTP 500", &exit);
+    let line = error_line("HTTP 500", &exit.stderr);
     assert!(
         line.starts_with(&format!(
             "pxcloud-mcp: error: fetching PXCloud's OpenAPI document from {}{SPEC_PATH} failed: \
@@ -350,7 +257,7 @@ async fn slow_spec_endpoint_stops_start_up_after_the_timeout() {
         "it waited for the document: {:?}",
         exit.elapsed
     );
-    let line = error_line("slow document", &exit);
+    let line = error_line("slow document", &exit.stderr);
     assert!(
         line.starts_with(&format!(
             "pxcloud-mcp: error: PXCloud at {0} did not send its OpenAPI document ({0}{SPEC_PATH}) within 1.",
@@ -371,7 +278,7 @@ async fn slow_login_stops_start_up_naming_the_timeout_setting() {
     let exit = exits_within(cmd, Duration::from_secs(8));
     assert_eq!(exit.code, Some(1), "{}", exit.stderr);
     assert!(exit.stdout.is_empty());
-    let line = error_line("slow login", &exit);
+    let line = error_line("slow login", &exit.stderr);
     assert!(
         line.starts_with(&format!(
             "pxcloud-mcp: error: PXCloud at {} did not answer the login within 1.",
@@ -392,7 +299,7 @@ async fn unreachable_pxcloud_without_wait_exits_at_once() {
     );
     assert_eq!(exit.code, Some(1), "{}", exit.stderr);
     assert!(exit.stdout.is_empty());
-    let line = error_line("unreachable", &exit);
+    let line = error_line("unreachable", &exit.stderr);
     assert!(
         line.starts_with(&format!(
             "pxcloud-mcp: error: cannot connect to PXCloud at {url} ("
@@ -440,7 +347,7 @@ fn an_address_that_is_not_pxcloud_is_named_with_the_setting() {
     );
     assert_eq!(exit.code, Some(1), "{}", exit.stderr);
     assert_eq!(
-        error_line("not PXCloud", &exit),
+        error_line("not PXCloud", &exit.stderr),
         format!(
             "pxcloud-mcp: error: logging in to PXCloud at {url} as \"admin\" failed: the login answer \
              is not what PXCloud sends (not JSON); check that PXCLOUD_URL is PXCloud's base URL"
@@ -451,7 +358,7 @@ fn an_address_that_is_not_pxcloud_is_named_with_the_setting() {
     cmd.env("PXCLOUD_URL", &url).env("PXCLOUD_TOKEN", "t0ken");
     let exit = exits_within(cmd, Duration::from_secs(10));
     assert_eq!(exit.code, Some(1), "{}", exit.stderr);
-    let line = error_line("not PXCloud, token", &exit);
+    let line = error_line("not PXCloud, token", &exit.stderr);
     assert!(
         line.starts_with(&format!(
             "pxcloud-mcp: error: fetching PXCloud's OpenAPI document from {url}{SPEC_PATH} failed: "
@@ -485,7 +392,7 @@ async fn unusable_audit_log_is_reported_before_connecting() {
             let exit = exits_within(cmd, Duration::from_secs(10));
             assert_eq!(exit.code, Some(1), "{what}: {}", exit.stderr);
             assert!(exit.stdout.is_empty(), "{what}");
-            let line = error_line(&what, &exit);
+            let line = error_line(&what, &exit.stderr);
             assert!(
                 line.starts_with(&format!(
                     "pxcloud-mcp: error: PXCLOUD_AUDIT_LOG (--audit-log): cannot open {} for appending ({why}",
@@ -508,19 +415,6 @@ async fn unusable_audit_log_is_reported_before_connecting() {
     );
 }
 
-/// Starts a simulator on `port` after `delay` (PXCloud booting after the MCP server).
-fn sim_later(port: u16, delay: Duration) -> tokio::task::JoinHandle<Sim> {
-    tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
-        Sim::start(SimConfig {
-            bind: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
-            ..SimConfig::default()
-        })
-        .await
-        .expect("simulator starts on the promised port")
-    })
-}
-
 fn assert_retried(stderr: &str) {
     assert!(
         stderr.contains("cannot connect to PXCloud") && stderr.contains("(--wait)"),
@@ -532,11 +426,11 @@ fn assert_retried(stderr: &str) {
 async fn wait_retries_until_pxcloud_is_up_stdio_legacy() {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let mut c = StdioClient::spawn(client::server(&url, &["--wait"]));
-    let sim = sim_later(port, Duration::from_secs(1));
+    let (watch, sim) = process::late_sim(port);
+    let mut c = StdioClient::spawn_watching(client::server(&url, &["--wait"]), Some(watch));
     // The request waits in the pipe until the server is ready.
     c.initialize("2025-06-18", json!({}));
-    let sim = sim.await.expect("simulator task");
+    let sim = sim.up(|| c.stderr()).await;
     let got = c.call(
         "tools/call",
         json!({"name": "pxcloud_get_vm", "arguments": {"id": VM}}),
@@ -553,10 +447,13 @@ async fn wait_retries_until_pxcloud_is_up_stdio_legacy() {
 async fn wait_retries_until_pxcloud_is_up_http_modern() {
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
-    let sim = sim_later(port, Duration::from_secs(1));
+    let (watch, sim) = process::late_sim(port);
     // Blocks until the server prints its endpoint, which it does once PXCloud answered.
-    let server = HttpServer::spawn(client::server(&url, &["--wait", "--http", "127.0.0.1:0"]));
-    let sim = sim.await.expect("simulator task");
+    let server = HttpServer::spawn_watching(
+        client::server(&url, &["--wait", "--http", "127.0.0.1:0"]),
+        Some(watch),
+    );
+    let sim = sim.up(|| server.stderr()).await;
     let got = server.client().modern(
         "tools/call",
         json!({"name": "pxcloud_get_vm", "arguments": {"id": VM}, "_meta": modern_meta(json!({}))}),

@@ -10,6 +10,8 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::process::Watch;
+
 /// The stateless protocol revision.
 pub(crate) const MODERN: &str = "2026-07-28";
 /// How long any single message may take to arrive.
@@ -53,14 +55,29 @@ pub(crate) fn server(url: &str, extra: &[&str]) -> Command {
     cmd
 }
 
-/// Collects stderr in the background (so the child never blocks on a full pipe) and hands
-/// the Streamable HTTP endpoint, when the server prints one, to `endpoint`.
-fn drain_stderr(child: &mut Child, endpoint: Option<mpsc::Sender<String>>) -> Arc<Mutex<String>> {
+/// The binary configured for PXCloud at `url` as the seeded administrator with `password`.
+pub(crate) fn with_password(url: &str, password: &str) -> Command {
+    let mut cmd = binary();
+    cmd.env("PXCLOUD_URL", url)
+        .env("PXCLOUD_USER", pxcloud_sim::ADMIN_USER)
+        .env("PXCLOUD_PASS", password);
+    cmd
+}
+
+/// Collects stderr in the background (so the child never blocks on a full pipe), hands the
+/// Streamable HTTP endpoint, when the server prints one, to `endpoint`, and each line to
+/// `watch`.
+fn drain_stderr(
+    child: &mut Child,
+    endpoint: Option<mpsc::Sender<String>>,
+    mut watch: Option<Watch>,
+) -> Arc<Mutex<String>> {
     let stderr = child.stderr.take().expect("stderr piped");
     let log = Arc::new(Mutex::new(String::new()));
     let sink = Arc::clone(&log);
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            Watch::offer(&mut watch, &line);
             if let (Some(tx), Some(rest)) = (&endpoint, line.split("endpoint http://").nth(1)) {
                 let _ = tx.send(rest.trim().trim_end_matches("/mcp").to_owned());
             }
@@ -94,11 +111,16 @@ pub(crate) struct StdioClient {
 }
 
 impl StdioClient {
-    pub(crate) fn spawn(mut cmd: Command) -> Self {
+    pub(crate) fn spawn(cmd: Command) -> Self {
+        Self::spawn_watching(cmd, None)
+    }
+
+    /// [`StdioClient::spawn`], handing each stderr line to `watch`.
+    pub(crate) fn spawn_watching(mut cmd: Command, watch: Option<Watch>) -> Self {
         let mut child = cmd.spawn().expect("spawn pxcloud-mcp");
         let stdin = child.stdin.take().expect("stdin");
         let stdout = child.stdout.take().expect("stdout");
-        let stderr = drain_stderr(&mut child, None);
+        let stderr = drain_stderr(&mut child, None, watch);
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines() {
@@ -222,10 +244,16 @@ pub(crate) struct HttpServer {
 
 impl HttpServer {
     /// Spawns `cmd` (which must carry `--http`) and waits for it to print its endpoint.
-    pub(crate) fn spawn(mut cmd: Command) -> Self {
+    pub(crate) fn spawn(cmd: Command) -> Self {
+        Self::spawn_watching(cmd, None)
+    }
+
+    /// [`HttpServer::spawn`], handing each stderr line to `watch` (also while it waits for
+    /// the endpoint).
+    pub(crate) fn spawn_watching(mut cmd: Command, watch: Option<Watch>) -> Self {
         let mut child = cmd.spawn().expect("spawn pxcloud-mcp --http");
         let (tx, rx) = mpsc::channel();
-        let stderr = drain_stderr(&mut child, Some(tx));
+        let stderr = drain_stderr(&mut child, Some(tx), watch);
         let child = KillOnDrop(child);
         let addr = rx.recv_timeout(PATIENCE).unwrap_or_else(|_| {
             panic!(

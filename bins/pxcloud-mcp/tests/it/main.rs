@@ -10,6 +10,7 @@ mod docs;
 mod envelope;
 mod hints;
 mod mcp;
+mod process;
 mod prompts;
 mod refresh;
 mod startup;

@@ -4,13 +4,14 @@
 //! reports the token and `PXCLOUD_AUDIT_LOG` as steps of their own.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
 use pxcloud_sim::{Sim, SimConfig};
 use serde_json::json;
 
 use crate::client::{self, StdioClient};
+use crate::process::{self, Exit, error_line, exits_within};
 
 const VM: &str = "cluster1:pve1:100";
 const WHOAMI: &str = "/api/auth/me";
@@ -33,54 +34,9 @@ fn with_token(url: &str, token: &str, env: &[(&str, &str)]) -> Command {
     cmd
 }
 
-/// Runs `cmd` with stdin held open (as an MCP client holds it) until it exits by itself; one
-/// still running after 20 s is killed and the test fails.
-fn exits(mut cmd: Command) -> Output {
-    cmd.stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = cmd.spawn().expect("spawn pxcloud-mcp");
-    let stdin = child.stdin.take();
-    let started = Instant::now();
-    while child.try_wait().expect("try_wait").is_none() {
-        if started.elapsed() > Duration::from_secs(20) {
-            let _ = child.kill();
-            let out = child.wait_with_output().expect("output");
-            panic!(
-                "still running after 20 s: {}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    drop(stdin);
-    child.wait_with_output().expect("output")
-}
-
-/// The one `pxcloud-mcp: error:` line, checked to say nothing twice (no run of three words
-/// appears in it more than once).
-fn error_line(what: &str, stderr: &str) -> String {
-    let lines: Vec<&str> = stderr
-        .lines()
-        .filter(|l| l.starts_with("pxcloud-mcp: error:"))
-        .collect();
-    assert_eq!(lines.len(), 1, "{what}: one error line: {stderr}");
-    let words: Vec<String> = lines[0]
-        .split_whitespace()
-        .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .to_lowercase()
-        })
-        .collect();
-    for (i, run) in words.windows(3).enumerate() {
-        assert!(
-            !words[i + 1..].windows(3).any(|later| later == run),
-            "{what}: {:?} is said twice: {}",
-            run.join(" "),
-            lines[0]
-        );
-    }
-    lines[0].to_owned()
+/// Runs `cmd` until it exits by itself (see [`exits_within`]).
+fn exits(cmd: Command) -> Exit {
+    exits_within(cmd, process::PATIENCE)
 }
 
 /// Neither the token nor anything like a bearer header or a JWT.
@@ -141,11 +97,11 @@ async fn refused_token_stops_start_up_with_one_sentence() {
             let mut cmd = with_token(&url, &token, &[]);
             cmd.args(extra);
             let out = exits(cmd);
-            let stderr = String::from_utf8_lossy(&out.stderr);
-            assert_eq!(out.status.code(), Some(1), "{what}: {stderr}");
+            let stderr = &out.stderr;
+            assert_eq!(out.code, Some(1), "{what}: {stderr}");
             assert!(out.stdout.is_empty(), "{what}: stdout is for MCP only");
             assert_eq!(
-                error_line(&what, &stderr),
+                error_line(&what, stderr),
                 format!(
                     "pxcloud-mcp: error: PXCloud at {url} refused PXCLOUD_TOKEN (HTTP 401): \
                      {reason}; {FIX}"
@@ -156,7 +112,7 @@ async fn refused_token_stops_start_up_with_one_sentence() {
                 !stderr.contains("endpoint http://") && !stderr.contains("serving MCP"),
                 "{what}: nothing is served: {stderr}"
             );
-            assert_no_token(&what, &stderr, &token);
+            assert_no_token(&what, stderr, &token);
             assert_eq!(
                 sim.log().count("GET", WHOAMI) - asked,
                 1,
@@ -234,8 +190,8 @@ async fn token_as_copied_from_a_header_or_broken_over_lines() {
         format!("{head}é{tail}"),
     ] {
         let out = exits(with_token(&sim.url(), &broken, &[]));
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        let stderr = &out.stderr;
+        assert_eq!(out.code, Some(2), "{stderr}");
         assert!(
             stderr.starts_with(
                 "pxcloud-mcp: configuration error: PXCLOUD_TOKEN (--token): contains a character \
@@ -411,9 +367,9 @@ async fn check_reports_the_token_as_start_up_does() {
 
     // What start-up says about the same token.
     let out = exits(with_token(&url, &token, &[]));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = &out.stderr;
     assert_eq!(
-        error_line("start-up", &stderr),
+        error_line("start-up", stderr),
         format!("pxcloud-mcp: error: {detail}; {FIX}")
     );
 }
@@ -564,9 +520,9 @@ async fn check_reports_the_audit_log() {
         let mut cmd = client::server(&url, &[]);
         cmd.env("PXCLOUD_AUDIT_LOG", &path);
         let out = exits(cmd);
-        assert_eq!(out.status.code(), Some(1));
+        assert_eq!(out.code, Some(1), "{}", out.stderr);
         assert!(
-            error_line("start-up", &String::from_utf8_lossy(&out.stderr))
+            error_line("start-up", &out.stderr)
                 .contains("PXCLOUD_AUDIT_LOG (--audit-log): cannot open")
         );
     }
