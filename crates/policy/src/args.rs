@@ -141,9 +141,9 @@ fn take_bool(
 pub(crate) fn split(
     names: &ControlNames,
     class: Class,
-    args: &Map<String, Value>,
+    args: Map<String, Value>,
 ) -> Result<(Controls, CallArgs), Denial> {
-    let mut rest = args.clone();
+    let mut rest = args;
     let mut controls = Controls::default();
     if !class.is_mutating() {
         return Ok((controls, CallArgs(rest)));

@@ -7,7 +7,7 @@ use openapi_ingest::{Method, Tool};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::config::{PolicyConfig, contains_ignore_case};
+use crate::config::{Pattern, PolicyConfig, contains_ignore_case};
 
 /// The earlier server's destructive path fragments.
 pub const DESTRUCTIVE_PATH_FRAGMENTS: &[&str] = &["/power", "/rollback", "/migrate", "/delete"];
@@ -72,53 +72,97 @@ fn extension_flag(tool: &Tool) -> Option<(&'static str, bool)> {
 /// Classifies one operation. Rules only ever add danger: an extension saying `false` makes an
 /// unclassified write a known [`Class::Write`] but never overrides the built-in rules.
 pub(crate) fn classify(cfg: &PolicyConfig, tool: &Tool) -> Classification {
+    let rule = rule(cfg, tool);
+    Classification {
+        class: rule.class(),
+        reason: rule.reason(),
+    }
+}
+
+/// The class of [`classify`] without its reason (nothing is written or allocated: it is
+/// asked on every call).
+pub(crate) fn class(cfg: &PolicyConfig, tool: &Tool) -> Class {
+    rule(cfg, tool).class()
+}
+
+/// The rule that decides an operation's class; the reason in words is made from it.
+enum Rule<'c> {
+    Extension(&'static str, bool),
+    ReadMethod(Method),
+    DeleteMethod,
+    PathFragment(&'static str),
+    Configured(&'c Pattern),
+    Strict,
+    Unclassified,
+}
+
+impl Rule<'_> {
+    fn class(&self) -> Class {
+        match self {
+            Rule::Extension(_, true)
+            | Rule::DeleteMethod
+            | Rule::PathFragment(_)
+            | Rule::Configured(_)
+            | Rule::Strict => Class::Destructive,
+            Rule::ReadMethod(_) => Class::ReadOnly,
+            Rule::Extension(_, false) => Class::Write,
+            Rule::Unclassified => Class::UnknownWrite,
+        }
+    }
+
+    fn reason(&self) -> String {
+        match self {
+            Rule::Extension(name, flag) => format!("{name}: {flag}"),
+            Rule::ReadMethod(method) => format!("{} method", method.as_str()),
+            Rule::DeleteMethod => "DELETE method".to_owned(),
+            Rule::PathFragment(frag) => format!("path contains {frag}"),
+            Rule::Configured(p) => {
+                let scope = p
+                    .method
+                    .as_deref()
+                    .map(|m| format!("{m} "))
+                    .unwrap_or_default();
+                format!("configured pattern {scope}{}", p.fragment)
+            }
+            Rule::Strict => "unclassified write under PXCLOUD_STRICT".to_owned(),
+            Rule::Unclassified => "write not classified by any rule".to_owned(),
+        }
+    }
+}
+
+fn rule<'c>(cfg: &'c PolicyConfig, tool: &Tool) -> Rule<'c> {
     let method = tool.method();
     let path = tool.path();
     let ext = extension_flag(tool);
-    let verdict = |class, reason: String| Classification { class, reason };
     if let Some((name, true)) = ext {
-        return verdict(Class::Destructive, format!("{name}: true"));
+        return Rule::Extension(name, true);
     }
     if method.is_read_only() {
-        return verdict(Class::ReadOnly, format!("{} method", method.as_str()));
+        return Rule::ReadMethod(method);
     }
     if method == Method::Delete {
-        return verdict(Class::Destructive, "DELETE method".to_owned());
+        return Rule::DeleteMethod;
     }
     if let Some(frag) = DESTRUCTIVE_PATH_FRAGMENTS
         .iter()
         .find(|f| contains_ignore_case(path, f))
     {
-        return verdict(Class::Destructive, format!("path contains {frag}"));
+        return Rule::PathFragment(frag);
     }
     if let Some(p) = cfg
         .destructive_patterns
         .iter()
         .find(|p| p.matches(method.as_str(), path))
     {
-        let scope = p
-            .method
-            .as_deref()
-            .map(|m| format!("{m} "))
-            .unwrap_or_default();
-        return verdict(
-            Class::Destructive,
-            format!("configured pattern {scope}{}", p.fragment),
-        );
+        return Rule::Configured(p);
     }
     if let Some((name, false)) = ext {
-        return verdict(Class::Write, format!("{name}: false"));
+        return Rule::Extension(name, false);
     }
     if cfg.strict {
-        return verdict(
-            Class::Destructive,
-            "unclassified write under PXCLOUD_STRICT".to_owned(),
-        );
+        return Rule::Strict;
     }
-    verdict(
-        Class::UnknownWrite,
-        "write not classified by any rule".to_owned(),
-    )
+    Rule::Unclassified
 }
 
 /// MCP tool annotations (`ToolAnnotations`), serialized with the protocol's member names.

@@ -232,7 +232,12 @@ impl Pattern {
 /// ASCII case-insensitive substring test, without allocating.
 pub(crate) fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
     let (h, n) = (haystack.as_bytes(), needle.as_bytes());
-    n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    let Some((first, rest)) = n.split_first() else {
+        return true;
+    };
+    // The first byte alone rules out most places (a fragment starts with `/`).
+    h.windows(n.len())
+        .any(|w| w[0].eq_ignore_ascii_case(first) && w[1..].eq_ignore_ascii_case(rest))
 }
 
 /// Everything the policy needs to know, already validated.

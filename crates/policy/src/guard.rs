@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 
 use crate::args::{self, CallArgs, ControlNames, Controls};
 use crate::audit::AuditRecord;
-use crate::classify::{self, Annotations, Classification};
+use crate::classify::{self, Annotations, Class, Classification};
 use crate::config::PolicyConfig;
 use crate::handle::{HandleError, HandleSigner, Nonce, Purpose, SigningKey};
 use crate::nonce_store::NonceStore;
@@ -81,9 +81,14 @@ impl Guard {
         classify::classify(&self.config, tool)
     }
 
+    /// The class of `tool`, as [`Guard::classify`] says, without the reason in words.
+    pub fn class(&self, tool: &Tool) -> Class {
+        classify::class(&self.config, tool)
+    }
+
     /// The MCP annotations for `tool`.
     pub fn annotations(&self, tool: &Tool) -> Annotations {
-        Annotations::new(self.classify(tool).class, tool.method())
+        Annotations::new(self.class(tool), tool.method())
     }
 
     /// The names of `tool`'s control arguments.
@@ -95,7 +100,7 @@ impl Guard {
     /// `confirmed` and `confirmation` on tools needing approval (`confirmed` required when the
     /// client cannot elicit).
     pub fn input_schema(&self, tool: &Tool, can_elicit: bool) -> Value {
-        let class = self.classify(tool).class;
+        let class = self.class(tool);
         args::exposed_schema(tool, &ControlNames::for_tool(tool), class, can_elicit)
     }
 
@@ -106,8 +111,11 @@ impl Guard {
         tool: &Tool,
         args: &Map<String, Value>,
     ) -> Result<CallArgs, Denial> {
-        let class = self.classify(tool).class;
-        args::split(&ControlNames::for_tool(tool), class, args).map(|(_, rest)| rest)
+        let class = self.class(tool);
+        if !class.is_mutating() {
+            return Ok(CallArgs::new(args.clone()));
+        }
+        args::split(&ControlNames::for_tool(tool), class, args.clone()).map(|(_, rest)| rest)
     }
 
     /// The verdict for one call of `tool` with `args` (as the client sent them).
@@ -118,6 +126,12 @@ impl Guard {
     /// (tamper, purpose, expiry, tool, arguments) and consumed (reuse); without one the user is
     /// asked (elicitation) or the two-step `confirmation_required` result is returned.
     pub fn check(&self, tool: &Tool, args: &Map<String, Value>, ctx: &CallContext) -> Verdict {
+        self.check_owned(tool, args.clone(), ctx)
+    }
+
+    /// [`Guard::check`] of arguments the caller gives away: a read's arguments become the
+    /// verdict's as they are, without a copy.
+    pub fn check_owned(&self, tool: &Tool, args: Map<String, Value>, ctx: &CallContext) -> Verdict {
         match self.decide(tool, args, ctx) {
             Ok(v) => v,
             Err(d) => Verdict::Deny(d),
@@ -127,21 +141,23 @@ impl Guard {
     fn decide(
         &self,
         tool: &Tool,
-        args: &Map<String, Value>,
+        args: Map<String, Value>,
         ctx: &CallContext,
     ) -> Result<Verdict, Denial> {
         if !self.is_visible(tool) {
             return Err(Denial::unknown_tool(tool.name()));
         }
-        let cls = self.classify(tool);
-        let names = ControlNames::for_tool(tool);
-        let (controls, rest) = args::split(&names, cls.class, args)?;
-        if !cls.class.is_mutating() {
+        // The class alone decides a read; the rule in words is for what the user is shown.
+        let class = self.class(tool);
+        if !class.is_mutating() {
             return Ok(Verdict::Allow {
-                args: rest,
+                args: CallArgs::new(args),
                 approved: false,
             });
         }
+        let cls = self.classify(tool);
+        let names = ControlNames::for_tool(tool);
+        let (controls, rest) = args::split(&names, cls.class, args)?;
         let Controls {
             confirmed,
             confirmation,
@@ -333,7 +349,7 @@ impl Guard {
         verdict: &Verdict,
         now: SystemTime,
     ) -> Option<AuditRecord> {
-        if !self.classify(tool).class.is_mutating() {
+        if !self.class(tool).is_mutating() {
             return None;
         }
         let handle = ControlNames::for_tool(tool).confirmation;

@@ -11,6 +11,8 @@ fn check(cfg: PolicyConfig, cases: &[(&str, Class, &str)]) {
     for (id, class, reason) in cases {
         let c = g.classify(tool(&cat, id));
         assert_eq!((c.class, c.reason.as_str()), (*class, *reason), "{id}");
+        // The class alone, as every call asks it, is the same.
+        assert_eq!(g.class(tool(&cat, id)), c.class, "{id}");
     }
 }
 

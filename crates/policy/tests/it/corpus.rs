@@ -39,6 +39,7 @@ fn prop_names(schema: &Value) -> Vec<String> {
 fn check_tool(spec: &str, g: &Guard, t: &Tool) {
     let who = format!("{spec}: {} {}", t.method().as_str(), t.path());
     let class = g.classify(t).class;
+    assert_eq!(g.class(t), class, "{who}");
     let names = g.control_names(t);
     if t.method() == Method::Delete {
         assert_eq!(class, Class::Destructive, "{who}");
