@@ -11,9 +11,8 @@
 //! while it is read (`transcode`), the same JSON a value would give, and goes into the text
 //! and, as written, into the structured envelope. Everything else goes through a value.
 
+mod scan;
 mod transcode;
-
-use std::fmt::Write as _;
 
 use serde::Serialize;
 use serde_json::value::RawValue;
@@ -243,9 +242,19 @@ fn success_json(
         b'{' | b'[' => std::str::from_utf8(body).ok()?,
         _ => return None,
     };
-    // One level more for the envelope around the data, so the envelope parses too (as
-    // `CallOutput::into_tool_output` does); deeper data goes through the value.
-    let (data, top) = transcode::copy_payload(text, 1)?;
+    // PXCloud writes its answers as serde_json does: the payload is then its own copy, taken
+    // as it stands. Otherwise it is copied compactly, one level more for the envelope around
+    // it, so the envelope parses too (as `CallOutput::into_tool_output` does); deeper data
+    // goes through the value.
+    let copied;
+    let (data, top) = match scan::payload(text) {
+        Some(found) => found,
+        None => {
+            let (data, top) = transcode::copy_payload(text, 1)?;
+            copied = data;
+            (copied.get(), top)
+        }
+    };
     if top.kind == Kind::Scalar
         || top.repeats_a_key()
         || top
@@ -257,43 +266,110 @@ fn success_json(
     }
     let hints = result_hints(tool, &top);
     let summary = summarize_top(&top);
-    if shape.max_bytes != 0 && data.get().len() > data_budget(tool, &hints, &summary, shape) {
+    if shape.max_bytes != 0 && data.len() > data_budget(tool, &hints, &summary, shape) {
         return None;
     }
-    let text = render_text(tool.title, "success", &summary, &hints, Some(data.get()));
-    let envelope = JsonEnvelope {
-        ok: true,
-        tool: tool.name,
-        method: tool.method,
-        path: tool.path,
-        status,
-        summary: &summary,
-        data_type: if top.kind == Kind::Array {
-            "array"
-        } else {
-            "object"
-        },
-        data: &data,
-        hints: &hints,
+    let text = render_text(tool.title, "success", &summary, &hints, Some(data));
+    let data_type = if top.kind == Kind::Array {
+        "array"
+    } else {
+        "object"
     };
-    let structured = serde_json::value::to_raw_value(&envelope).ok()?;
+    let envelope = json_envelope(tool, status, &summary, data_type, data, &hints)?;
+    let structured = serde_json::value::to_raw_value(&Verbatim(&envelope)).ok()?;
     Some(JsonOutput { text, structured })
 }
 
-/// The envelope of [`success`] (its members in the same order), with the data as text.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct JsonEnvelope<'a> {
-    ok: bool,
-    tool: &'a str,
-    method: &'a str,
-    path: &'a str,
+/// The envelope of [`success`] as serde_json writes it (its members in the same order),
+/// around `data`, JSON text as serde_json writes it. Written by hand: the member names need
+/// no escaping, and the strings seldom do (`None` if one cannot be written).
+fn json_envelope(
+    tool: ToolFacts<'_>,
     status: u16,
-    summary: &'a str,
-    data_type: &'a str,
-    data: &'a RawValue,
-    #[serde(skip_serializing_if = "<[String]>::is_empty")]
-    hints: &'a [String],
+    summary: &str,
+    data_type: &str,
+    data: &str,
+    hints: &[String],
+) -> Option<String> {
+    let strings = [tool.name, tool.method, tool.path, summary, data_type];
+    let hints_len: usize = hints.iter().map(|h| h.len() + 3).sum();
+    let len = strings.iter().map(|s| s.len() + 2).sum::<usize>() + data.len() + hints_len + 96;
+    let mut out = String::with_capacity(len);
+    out.push_str(r#"{"ok":true,"tool":"#);
+    push_json_str(&mut out, tool.name)?;
+    out.push_str(r#","method":"#);
+    push_json_str(&mut out, tool.method)?;
+    out.push_str(r#","path":"#);
+    push_json_str(&mut out, tool.path)?;
+    out.push_str(r#","status":"#);
+    push_decimal(&mut out, usize::from(status));
+    out.push_str(r#","summary":"#);
+    push_json_str(&mut out, summary)?;
+    out.push_str(r#","dataType":"#);
+    push_json_str(&mut out, data_type)?;
+    out.push_str(r#","data":"#);
+    out.push_str(data);
+    if let Some((first, rest)) = hints.split_first() {
+        out.push_str(r#","hints":["#);
+        push_json_str(&mut out, first)?;
+        for hint in rest {
+            out.push(',');
+            push_json_str(&mut out, hint)?;
+        }
+        out.push(']');
+    }
+    out.push('}');
+    Some(out)
+}
+
+/// `s` as a JSON string, as serde_json writes it.
+fn push_json_str(out: &mut String, s: &str) -> Option<()> {
+    if scan::plain_prefix(s.as_bytes()) == s.len() {
+        out.push('"');
+        out.push_str(s);
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(s).ok()?);
+    }
+    Some(())
+}
+
+/// `n` in decimal, without the formatting machinery.
+fn push_decimal(out: &mut String, mut n: usize) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[start..] {
+        out.push(char::from(d));
+    }
+}
+
+/// JSON text written as serde_json writes it, taken as it stands, as a `RawValue` is, without
+/// the parse that makes one from text: the envelope was written around data that was checked
+/// (`scan`) or written by serde_json (`transcode`) already.
+///
+/// It goes the way `RawValue` itself serialises (serde_json's raw-value struct name and
+/// field), which serde_json's serializer writes unescaped; `the_data_is_written_as_it_stands`
+/// checks that it still does.
+struct Verbatim<'a>(&'a str);
+
+/// serde_json's name for the struct and field of a raw value (`serde_json::raw::TOKEN`).
+const RAW_VALUE_TOKEN: &str = "$serde_json::private::RawValue";
+
+impl Serialize for Verbatim<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut raw = serializer.serialize_struct(RAW_VALUE_TOKEN, 1)?;
+        raw.serialize_field(RAW_VALUE_TOKEN, self.0)?;
+        raw.end()
+    }
 }
 
 /// The bytes the data's JSON may take in the text part: the budget is for the whole text,
@@ -529,7 +605,11 @@ fn summarize(value: &Value, truncated: Option<&Truncation>) -> String {
 /// The summary of an array or object that was not cut.
 fn summarize_top(data: &impl TopLevel) -> String {
     if let Some(n) = data.array_len() {
-        return format!("Returned {n} item(s).");
+        let mut text = String::with_capacity(32);
+        text.push_str("Returned ");
+        push_decimal(&mut text, n);
+        text.push_str(" item(s).");
+        return text;
     }
     let len = data.object_len();
     if len == 0 {
@@ -546,7 +626,9 @@ fn summarize_top(data: &impl TopLevel) -> String {
             let keys = data.keys().take(6);
             let mut text =
                 String::with_capacity(56 + keys.clone().map(|k| k.len() + 2).sum::<usize>());
-            let _ = write!(text, "Returned object with {len} top-level field(s): ");
+            text.push_str("Returned object with ");
+            push_decimal(&mut text, len);
+            text.push_str(" top-level field(s): ");
             for (i, key) in keys.enumerate() {
                 if i > 0 {
                     text.push_str(", ");
@@ -999,4 +1081,69 @@ fn cut_str(s: &str, max: usize) -> &str {
 
 fn json_len(value: &Value) -> usize {
     serde_json::to_vec(value).map_or(0, |v| v.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_data_is_written_as_it_stands() {
+        for data in [r#"{"a":[1,"x\"y"],"b":null}"#, "[]", r#""\u0001é""#] {
+            let raw = serde_json::value::to_raw_value(&Verbatim(data)).unwrap();
+            assert_eq!(raw.get(), data);
+            let mut written = Vec::new();
+            serde_json::to_writer(&mut written, &[Verbatim(data), Verbatim("1")]).unwrap();
+            assert_eq!(written, format!("[{data},1]").into_bytes());
+        }
+    }
+
+    #[test]
+    fn the_envelope_is_written_as_serde_json_writes_it() {
+        let tool = ToolFacts {
+            name: "pxcloud_get_vm",
+            title: "Get VM",
+            method: "GET",
+            path: "/api/vms/{id}",
+            read_only: true,
+            destructive: false,
+        };
+        let odd = ToolFacts {
+            name: "tool \"q\" \\ \u{1}",
+            path: "/a/\n/é",
+            ..tool
+        };
+        for (tool, status, summary, hints) in [
+            (tool, 200, "Returned 2 item(s).", vec![]),
+            (
+                odd,
+                0,
+                "tab\there",
+                vec!["Primary id: \"x\"".to_owned(), "two".to_owned()],
+            ),
+            (tool, 65535, "", vec!["only".to_owned()]),
+        ] {
+            let data = r#"{"a":[1,2]}"#;
+            let written = json_envelope(tool, status, summary, "object", data, &hints).unwrap();
+            let mut expected = json!({
+                "ok": true,
+                "tool": tool.name,
+                "method": tool.method,
+                "path": tool.path,
+                "status": status,
+                "summary": summary,
+                "dataType": "object",
+                "data": {"a": [1, 2]},
+            });
+            if !hints.is_empty() {
+                expected["hints"] = json!(hints);
+            }
+            assert_eq!(written, expected.to_string());
+        }
+        for n in [0, 7, 10, 99, 100, 65535, usize::MAX] {
+            let mut text = String::new();
+            push_decimal(&mut text, n);
+            assert_eq!(text, n.to_string());
+        }
+    }
 }

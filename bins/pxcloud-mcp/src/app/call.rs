@@ -4,11 +4,11 @@ use std::time::{Instant, SystemTime};
 
 use bytes::Bytes;
 use openapi_ingest::Tool;
-use policy::{CallContext, ElicitationAnswer, Verdict};
+use policy::{CallContext, Class, ElicitationAnswer, Verdict};
 use pxcloud_client::{ApiRequest, ApiResponse, ErrorKind};
 use serde_json::{Map, Value, json};
 
-use super::{App, CallError, Caller, Elicited, Interrupt, fields_arg, workflow};
+use super::{App, CallError, Caller, Elicited, Interrupt, dynamic, workflow};
 use crate::config::ToolMode;
 use crate::envelope::{self, CallOutput, Failure, Shape, ToolFacts, ToolOutput};
 
@@ -27,47 +27,36 @@ impl App {
         args: Map<String, Value>,
         caller: &dyn Caller,
     ) -> Result<CallOutput, CallError> {
-        // `App::call_tool` runs workflow tools first, then dynamic mode's tools; any other
-        // name is a catalog tool.
-        let fixed = self.config().tool_mode == ToolMode::Dynamic
-            || workflow::entries().iter().any(|e| e.name == name);
-        if fixed {
-            return self
-                .call_tool(name, args, caller)
-                .await
-                .map(CallOutput::Tree);
+        // Workflow tools first, then dynamic mode's tools; any other name is a catalog tool.
+        if let Some(out) = workflow::call(self, name, &args, caller).await? {
+            return Ok(out.into());
+        }
+        if self.config().tool_mode == ToolMode::Dynamic {
+            return match dynamic::call(self, name, args, caller).await? {
+                Some(out) => Ok(out),
+                None => Err(CallError::UnknownTool(name.to_owned())),
+            };
         }
         self.call_catalog_output(name, args, caller).await
     }
 
-    /// Runs catalog tool `name` with the client's `args`.
-    pub(crate) async fn call_catalog(
-        &self,
-        name: &str,
-        args: Map<String, Value>,
-        caller: &dyn Caller,
-    ) -> Result<ToolOutput, CallError> {
-        self.call_catalog_output(name, args, caller)
-            .await
-            .map(CallOutput::into_tool_output)
-    }
-
-    /// [`App::call_catalog`], a success possibly kept as JSON text.
-    async fn call_catalog_output(
+    /// Runs catalog tool `name` with the client's `args`; a success possibly kept as JSON
+    /// text.
+    pub(crate) async fn call_catalog_output(
         &self,
         name: &str,
         mut args: Map<String, Value>,
         caller: &dyn Caller,
     ) -> Result<CallOutput, CallError> {
         let state = self.state();
-        let Some(tool) = state.tool(name) else {
+        let Some((tool, visible)) = state.visible_tool(name) else {
             return Err(CallError::UnknownTool(name.to_owned()));
         };
-        let facts = self.facts(tool);
+        let facts = facts_of(tool, visible.class);
 
         // The projection argument is ours, not the tool's: take it out before policy sees it.
-        let fields = if tool.method().is_read_only() {
-            match args.remove(fields_arg(tool)) {
+        let fields = if tool.method().is_read_only() && !args.is_empty() {
+            match args.remove(visible.fields_arg) {
                 None | Some(Value::Null) => None,
                 Some(Value::Array(items)) if items.iter().all(Value::is_string) => Some(
                     items
@@ -81,7 +70,7 @@ impl App {
                         "invalid_arguments",
                         &format!(
                             "`{}` must be an array of field names (strings)",
-                            fields_arg(tool)
+                            visible.fields_arg
                         ),
                     )
                     .into());
@@ -95,7 +84,10 @@ impl App {
             can_elicit: caller.can_elicit(),
             now: SystemTime::now(),
         };
-        let mut verdict = self.guard().check(tool, &args, &ctx);
+        // The audit record shows the arguments as they came: kept only for a sink that
+        // writes it (it copies the arguments of every write).
+        let received = self.audit().map(|_| args.clone());
+        let mut verdict = self.guard().check_owned(tool, args, &ctx);
         if let Verdict::NeedsElicitation(request) = verdict {
             let answer = match caller
                 .elicit("confirm", &request.message, request.requested_schema())
@@ -112,10 +104,7 @@ impl App {
             };
             verdict = self.guard().after_elicitation(request, answer);
         }
-        // Made only for a sink that writes it (it copies the arguments of every write).
-        let record = self
-            .audit()
-            .and_then(|_| self.guard().audit(tool, &args, &verdict, ctx.now));
+        let record = received.and_then(|args| self.guard().audit(tool, &args, &verdict, ctx.now));
 
         let out = match verdict {
             Verdict::Allow { args, .. } => {
@@ -123,7 +112,7 @@ impl App {
                 let shape = Shape {
                     fields: fields.as_deref(),
                     max_bytes: self.config().max_result_bytes,
-                    narrowing_params: &narrowing_params(tool),
+                    narrowing_params: &visible.narrowing,
                 };
                 let (out, status) = self.execute(tool, facts, args.as_map(), &shape).await;
                 if let (Some(record), Some(sink)) = (record, self.audit()) {
@@ -178,15 +167,7 @@ impl App {
     }
 
     pub(crate) fn facts<'t>(&self, tool: &'t Tool) -> ToolFacts<'t> {
-        let class = self.guard().classify(tool).class;
-        ToolFacts {
-            name: tool.name(),
-            title: tool.title().unwrap_or(tool.name()),
-            method: tool.method().as_str(),
-            path: tool.path(),
-            read_only: !class.is_mutating(),
-            destructive: class.needs_confirmation(),
-        }
+        facts_of(tool, self.guard().class(tool))
     }
 
     /// Sends the request for validated `args`; returns the result and the HTTP status.
@@ -295,6 +276,18 @@ impl App {
     }
 }
 
+/// What the envelope says about `tool`, of policy class `class`.
+fn facts_of(tool: &Tool, class: Class) -> ToolFacts<'_> {
+    ToolFacts {
+        name: tool.name(),
+        title: tool.title().unwrap_or(tool.name()),
+        method: tool.method().as_str(),
+        path: tool.path(),
+        read_only: !class.is_mutating(),
+        destructive: class.needs_confirmation(),
+    }
+}
+
 fn denied(facts: ToolFacts<'_>, code: &str, message: &str) -> ToolOutput {
     ToolOutput {
         text: format!("{}: not run\n{message}", facts.title.trim_end_matches('.')),
@@ -314,7 +307,7 @@ fn denied(facts: ToolFacts<'_>, code: &str, message: &str) -> ToolOutput {
 }
 
 /// The tool's query parameters that narrow a listing.
-fn narrowing_params(tool: &Tool) -> Vec<String> {
+pub(super) fn narrowing_params(tool: &Tool) -> Vec<String> {
     let Some(props) = tool
         .input_schema()
         .get("properties")

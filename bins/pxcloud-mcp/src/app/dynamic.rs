@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use serde_json::{Map, Value, json};
 
 use super::{App, CallError, Caller, ToolEntry};
-use crate::envelope::ToolOutput;
+use crate::envelope::{CallOutput, ToolOutput};
 
 /// Searches the catalog.
 pub const SEARCH: &str = "pxcloud_search_tools";
@@ -90,30 +90,38 @@ fn error(text: String) -> ToolOutput {
     }
 }
 
-/// Runs a dynamic-mode tool; `Ok(None)` when `name` is not one.
+/// Runs a dynamic-mode tool; `Ok(None)` when `name` is not one. `pxcloud_invoke_tool` gives
+/// what the tool it calls gives, a success possibly kept as JSON text.
 pub(super) async fn call(
     app: &App,
     name: &str,
-    args: &Map<String, Value>,
+    mut args: Map<String, Value>,
     caller: &dyn Caller,
-) -> Result<Option<ToolOutput>, CallError> {
+) -> Result<Option<CallOutput>, CallError> {
     match name {
-        SEARCH => Ok(Some(search(app, args))),
-        DESCRIBE => Ok(Some(describe(app, args, caller.can_elicit()))),
+        SEARCH => Ok(Some(search(app, &args).into())),
+        DESCRIBE => Ok(Some(describe(app, &args, caller.can_elicit()).into())),
         INVOKE => {
-            let Some(target) = args.get("name").and_then(Value::as_str) else {
-                return Ok(Some(error("`name` (string) is required".to_owned())));
+            let Some(Value::String(target)) = args.remove("name") else {
+                return Ok(Some(error("`name` (string) is required".to_owned()).into()));
             };
-            let arguments = match args.get("arguments") {
+            let arguments = match args.remove("arguments") {
                 None | Some(Value::Null) => Map::new(),
-                Some(Value::Object(m)) => m.clone(),
-                Some(_) => return Ok(Some(error("`arguments` must be an object".to_owned()))),
+                Some(Value::Object(m)) => m,
+                Some(_) => {
+                    return Ok(Some(
+                        error("`arguments` must be an object".to_owned()).into(),
+                    ));
+                }
             };
-            match app.call_catalog(target, arguments, caller).await {
+            match app.call_catalog_output(&target, arguments, caller).await {
                 Ok(out) => Ok(Some(out)),
-                Err(CallError::UnknownTool(n)) => Ok(Some(error(format!(
-                    "unknown tool: {n}. Use pxcloud_search_tools to find the right name."
-                )))),
+                Err(CallError::UnknownTool(n)) => Ok(Some(
+                    error(format!(
+                        "unknown tool: {n}. Use pxcloud_search_tools to find the right name."
+                    ))
+                    .into(),
+                )),
                 Err(e) => Err(e),
             }
         }

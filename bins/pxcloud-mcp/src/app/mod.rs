@@ -25,7 +25,7 @@ pub use dynamic::{DESCRIBE, INVOKE, SEARCH};
 pub use workflow::{CONFIRM_CHANGE, SETUP, WAIT_TASK};
 
 use crate::config::{AuthSetting, Config, ToolMode};
-use crate::envelope::{self, ToolOutput};
+use crate::envelope::{self, CallOutput, ToolOutput};
 use crate::guides::SafetyFacts;
 use crate::prompts::PromptContext;
 
@@ -95,19 +95,41 @@ impl From<Interrupt> for CallError {
 #[derive(Debug)]
 pub(crate) struct CatalogState {
     catalog: Catalog,
-    /// Visible catalog tools by name (index into `catalog.tools()`).
-    visible: HashMap<String, usize>,
+    /// Visible catalog tools by name.
+    visible: HashMap<String, Visible>,
     mode: ToolMode,
+}
+
+/// A visible catalog tool: where it is, and what each of its calls needs to know beyond the
+/// tool itself, worked out once when the catalog is loaded rather than on every call.
+#[derive(Debug)]
+pub(crate) struct Visible {
+    /// Index into `catalog.tools()`.
+    index: usize,
+    /// The policy's class of the tool.
+    pub(crate) class: policy::Class,
+    /// The name of the result-projection argument ([`fields_arg`]).
+    pub(crate) fields_arg: &'static str,
+    /// The tool's query parameters that narrow a listing, named when a result is cut.
+    pub(crate) narrowing: Vec<String>,
 }
 
 impl CatalogState {
     fn build(catalog: Catalog, guard: &Guard, mode: ToolMode) -> CatalogState {
-        let visible: HashMap<String, usize> = catalog
+        let visible: HashMap<String, Visible> = catalog
             .tools()
             .iter()
             .enumerate()
             .filter(|(_, t)| guard.is_visible(t))
-            .map(|(i, t)| (t.name().to_owned(), i))
+            .map(|(index, t)| {
+                let facts = Visible {
+                    index,
+                    class: guard.class(t),
+                    fields_arg: fields_arg(t),
+                    narrowing: call::narrowing_params(t),
+                };
+                (t.name().to_owned(), facts)
+            })
             .collect();
         CatalogState {
             catalog,
@@ -133,7 +155,7 @@ impl CatalogState {
     /// Where the listed tool called `name` is, if listed.
     fn locate(&self, name: &str) -> Option<Listed> {
         let listed = match self.mode {
-            ToolMode::Full => self.visible.get(name).copied().map(Listed::Catalog),
+            ToolMode::Full => self.visible.get(name).map(|v| Listed::Catalog(v.index)),
             ToolMode::Dynamic => dynamic::entries()
                 .iter()
                 .find(|e| e.name == name)
@@ -148,9 +170,13 @@ impl CatalogState {
     }
 
     fn tool(&self, name: &str) -> Option<&Tool> {
-        self.visible
-            .get(name)
-            .and_then(|&i| self.catalog.tools().get(i))
+        self.visible_tool(name).map(|(tool, _)| tool)
+    }
+
+    /// A visible catalog tool and what its calls need to know.
+    fn visible_tool(&self, name: &str) -> Option<(&Tool, &Visible)> {
+        let visible = self.visible.get(name)?;
+        Some((self.catalog.tools().get(visible.index)?, visible))
     }
 
     fn visible_tools(&self) -> impl Iterator<Item = &Tool> {
@@ -529,16 +555,9 @@ impl App {
         args: Map<String, Value>,
         caller: &dyn Caller,
     ) -> Result<ToolOutput, CallError> {
-        if let Some(out) = workflow::call(self, name, &args, caller).await? {
-            return Ok(out);
-        }
-        if self.inner.config.tool_mode == ToolMode::Dynamic {
-            return match dynamic::call(self, name, &args, caller).await? {
-                Some(out) => Ok(out),
-                None => Err(CallError::UnknownTool(name.to_owned())),
-            };
-        }
-        self.call_catalog(name, args, caller).await
+        self.call_tool_output(name, args, caller)
+            .await
+            .map(CallOutput::into_tool_output)
     }
 
     /// What the prompts and guides say about this server: read-only when the policy limits the
@@ -571,7 +590,7 @@ impl App {
             audit: self.inner.audit.is_some(),
             destructive_tools: state
                 .visible_tools()
-                .filter(|t| self.inner.guard.classify(t).class.needs_confirmation())
+                .filter(|t| self.inner.guard.class(t).needs_confirmation())
                 .count(),
         }
     }

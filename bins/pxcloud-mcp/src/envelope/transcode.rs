@@ -93,17 +93,40 @@ impl Top<'_> {
     /// Whether the object has a key twice.
     pub(super) fn repeats_a_key(&self) -> bool {
         let members = &self.members;
-        // Each with each while that is cheap (no copy, lengths compared first); sorted beyond.
+        // Each with each while that is cheap: a word made of each key's length and some of
+        // its bytes is compared first, the keys themselves only when their words are equal.
         if members.len() <= 32 {
-            return members
-                .iter()
-                .enumerate()
-                .any(|(i, m)| members[i + 1..].iter().any(|n| n.key == m.key));
+            let mut words = [0u64; 32];
+            for (word, m) in words.iter_mut().zip(members) {
+                *word = key_word(m.key.as_bytes());
+            }
+            let words = &words[..members.len()];
+            return words.iter().enumerate().any(|(i, w)| {
+                words[i + 1..]
+                    .iter()
+                    .zip(&members[i + 1..])
+                    .any(|(v, n)| v == w && n.key == members[i].key)
+            });
         }
         let mut keys: Vec<&str> = members.iter().map(|m| m.key.as_ref()).collect();
         keys.sort_unstable();
         keys.windows(2).any(|w| w[0] == w[1])
     }
+}
+
+/// A key's length and its first four and last two bytes in one word: keys whose words differ
+/// differ.
+fn key_word(key: &[u8]) -> u64 {
+    let mut head = [0u8; 4];
+    let n = key.len().min(4);
+    head[..n].copy_from_slice(&key[..n]);
+    let tail = match key {
+        [.., a, b] => u16::from_le_bytes([*a, *b]),
+        _ => 0,
+    };
+    ((key.len() as u64 & 0xffff) << 48)
+        | (u64::from(u32::from_le_bytes(head)) << 16)
+        | u64::from(tail)
 }
 
 /// The kind of the top-level value.
@@ -543,6 +566,45 @@ mod tests {
                 "wrapped {depth}"
             );
         }
+    }
+
+    #[test]
+    fn repeated_keys_are_found_among_many() {
+        let top = |keys: &[String]| Top {
+            kind: Kind::Object,
+            items: 0,
+            members: keys
+                .iter()
+                .map(|k| Member {
+                    key: Cow::Owned(k.clone()),
+                    value: Shape::Other,
+                })
+                .collect(),
+        };
+        for count in [0, 1, 2, 5, 31, 32, 33, 64, 200] {
+            let keys: Vec<String> = (0..count).map(|i| format!("k{i}")).collect();
+            assert!(!top(&keys).repeats_a_key(), "{count}");
+            for (i, j) in [(0, 1), (0, count.max(1) - 1), (count / 2, count / 3)] {
+                if i >= count || j >= count || i == j {
+                    continue;
+                }
+                let mut keys = keys.clone();
+                keys[j] = keys[i].clone();
+                assert!(top(&keys).repeats_a_key(), "{count} {i} {j}");
+            }
+        }
+        let empty = [String::new(), String::new()];
+        assert!(top(&empty).repeats_a_key());
+        // Alike in length, head and tail, yet different.
+        let alike = [
+            "abcdXYef".to_owned(),
+            "abcdZWef".to_owned(),
+            "abcd".to_owned(),
+        ];
+        assert!(!top(&alike).repeats_a_key());
+        let mut twice = alike.to_vec();
+        twice.push("abcdZWef".to_owned());
+        assert!(top(&twice).repeats_a_key());
     }
 
     #[test]
