@@ -24,6 +24,10 @@
 //!   keep their spec names when those match `^[A-Za-z0-9_.-]{1,64}$` and are otherwise
 //!   rewritten (`StartTime<` → `StartTime_lt`, `include[]` → `include`, `net[n]` → `net_n`);
 //!   a repeat in another location becomes `<in>_<name>`. Requests always use the spec names.
+//!   A query parameter named with Proxmox's `[n]` convention (`net[n]` for `net0`, `net1`, …)
+//!   is one object argument from index to value (`{"net_n": {"0": "virtio", "1": "e1000"}}`,
+//!   `propertyNames` a canonical index, bounded when the description says `(n is 0 to 3)`
+//!   or `link0..link7`), sent as `net0=virtio&net1=e1000` in index order.
 //!   An object
 //!   JSON/form body is flattened: each body property is an argument, renamed `body_<name>`
 //!   when a parameter already has the name. Any other body (array, primitive, `oneOf`, map)
@@ -75,6 +79,7 @@ mod error;
 mod keywords;
 mod model;
 mod names;
+mod numbered;
 mod operation;
 mod options;
 mod property_string;

@@ -126,6 +126,17 @@ impl Namer {
     }
 }
 
+/// The family name of a Proxmox-style numbered parameter: `net` of `net[n]`, which stands for
+/// `net0`, `net1`, …. Only that exact suffix after a plain name counts.
+pub(crate) fn numbered_stem(name: &str) -> Option<&str> {
+    let stem = name.strip_suffix("[n]")?;
+    let plain = !stem.is_empty()
+        && stem
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    plain.then_some(stem)
+}
+
 /// An argument (input property) name clients accept: `^[A-Za-z0-9_.-]{1,64}$`, which some
 /// clients require of top-level properties. Valid names are kept; others are rewritten
 /// readably: `StartTime<` → `StartTime_lt`, `include[]` → `include`, `net[n]` → `net_n`,

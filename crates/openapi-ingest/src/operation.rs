@@ -8,6 +8,7 @@ use serde_json::{Map, Value, json};
 use crate::describe::describe;
 use crate::model::{BodyKind, Method, SpecFamily, WarningKind};
 use crate::names::{self, Namer};
+use crate::numbered;
 use crate::property_string;
 use crate::refs::{self, Resolver, Target};
 use crate::request::{Binding, BodyBinding, Location, ParamBinding, Style};
@@ -418,7 +419,18 @@ impl<'a> Builder<'a> {
             if is_required {
                 required.push(arg.clone());
             }
-            props.insert(arg.clone(), converted.schema);
+            // `net[n]`: one argument for `net0`, `net1`, … (query only; see numbered.rs).
+            let stem = names::numbered_stem(&p.name).filter(|_| location == Location::Query);
+            let schema = match stem {
+                Some(stem) => numbered::argument_schema(
+                    stem,
+                    converted.schema,
+                    p.map.get("description").and_then(Value::as_str),
+                    is_required,
+                ),
+                None => converted.schema,
+            };
+            props.insert(arg.clone(), schema);
             let (style, explode) = self.style_of(p, location);
             bindings.push(ParamBinding {
                 arg,
@@ -426,6 +438,7 @@ impl<'a> Builder<'a> {
                 location,
                 style,
                 explode,
+                numbered: stem.is_some(),
             });
         }
         for ph in &placeholders {
@@ -450,6 +463,7 @@ impl<'a> Builder<'a> {
                     location: Location::Path,
                     style: Style::Simple,
                     explode: false,
+                    numbered: false,
                 });
             }
         }

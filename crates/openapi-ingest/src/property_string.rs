@@ -120,6 +120,17 @@ pub(crate) fn say_keys_once(arguments: &mut Map<String, Value>) {
     // Each key line said so far, with the argument that said it first.
     let mut said: HashMap<String, String> = HashMap::new();
     for (argument, schema) in arguments.iter_mut() {
+        // A numbered argument (`net_n`) has its keys in the schema of each value.
+        let numbered = schema.as_object().is_some_and(|map| {
+            crate::numbered::is_numbered(map) && map.contains_key("additionalProperties")
+        });
+        let schema = match schema {
+            Value::Object(map) if numbered => match map.get_mut("additionalProperties") {
+                Some(item) => item,
+                None => continue,
+            },
+            other => other,
+        };
         let Some(Value::String(text)) = schema.get_mut("description") else {
             continue;
         };

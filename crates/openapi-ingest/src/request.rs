@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ArgError;
 use crate::model::Method;
+use crate::numbered;
 
 /// Everything except RFC 3986 unreserved characters is escaped in a parameter value.
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
@@ -148,6 +149,9 @@ pub(crate) struct ParamBinding {
     pub(crate) location: Location,
     pub(crate) style: Style,
     pub(crate) explode: bool,
+    /// A Proxmox numbered family (`net[n]`): the argument is an object from index to value,
+    /// sent as `net0`, `net1`, … ([`crate::numbered`]).
+    pub(crate) numbered: bool,
 }
 
 /// How the body is assembled from the arguments.
@@ -190,6 +194,19 @@ impl Binding {
             };
             match p.location {
                 Location::Path => {}
+                Location::Query if p.numbered => {
+                    let stem = crate::names::numbered_stem(&p.name).unwrap_or(&p.name);
+                    let Some(pairs) = numbered::pairs(stem, value) else {
+                        return Err(ArgError::one(
+                            tool,
+                            &format!("/{}", p.arg),
+                            format!(
+                                "expected an object of numbered values, e.g. {{\"0\": \"…\"}} for {stem}0"
+                            ),
+                        ));
+                    };
+                    query.extend(pairs);
+                }
                 Location::Query => query_pairs(&p.name, value, p.style, p.explode, &mut query),
                 Location::Header => {
                     let text = simple(value, p.explode);
@@ -281,7 +298,7 @@ impl Binding {
 }
 
 /// A scalar as parameter text (strings unquoted, everything else as JSON).
-fn scalar(value: &Value) -> String {
+pub(crate) fn scalar(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         Value::Null => String::new(),

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::error::{ArgError, ArgIssue};
 use crate::model::{BodyKind, Method};
 use crate::request::{Binding, HttpRequest};
-use crate::{quick, validate};
+use crate::{numbered, quick, validate};
 
 /// The member that carries a non-object response in a wrapped output schema.
 pub const OUTPUT_WRAP_KEY: &str = "result";
@@ -159,7 +159,14 @@ impl Tool {
         if validator.is_valid(&instance) {
             return Ok(());
         }
-        let issues = validate::issues(validator, &instance);
+        let mut issues = validate::issues(validator, &instance);
+        if !issues.is_empty() {
+            let properties = self
+                .input_schema
+                .get("properties")
+                .and_then(Value::as_object);
+            numbered::explain(&self.binding.params, properties, args, &mut issues);
+        }
         if issues.is_empty() {
             Ok(())
         } else {

@@ -4,6 +4,7 @@ mod corpus;
 mod describe;
 mod model;
 mod names;
+mod numbered;
 mod property_strings;
 mod requests;
 mod roundtrip;

@@ -53,11 +53,16 @@ fn argument<'a>(catalog: &'a Catalog, name: &str) -> &'a Value {
     &catalog.tools()[0].input_schema()["properties"][name]
 }
 
+/// The schema of each value of a numbered argument (`numa_n` for `numa0`, `numa1`, …).
+fn each<'a>(catalog: &'a Catalog, name: &str) -> &'a Value {
+    &argument(catalog, name)["additionalProperties"]
+}
+
 #[test]
 fn property_string_keys_go_into_the_description() {
     let c = create_vm(json!([numa()]));
     assert_eq!(
-        argument(&c, "numa_n"),
+        each(&c, "numa_n"),
         &json!({"type": "string", "description": "NUMA topology.\n\n\
             Comma-separated key=value pairs:\n\
             cpus=<id[-id];...> (required): CPUs accessing this NUMA node.\n\
@@ -87,7 +92,7 @@ fn keys_an_earlier_argument_said_are_named_not_repeated() {
         )
     ]));
     assert_eq!(
-        argument(&c, "ide_n")["description"],
+        each(&c, "ide_n")["description"],
         "Use volume as IDE hard disk or CD-ROM (n is 0 to 3).\n\n\
          Comma-separated key=value pairs:\n\
          [file=]<volume> (required): The drive's backing volume.\n\
@@ -97,7 +102,7 @@ fn keys_an_earlier_argument_said_are_named_not_repeated() {
          volume: another name for file."
     );
     assert_eq!(
-        argument(&c, "sata_n")["description"],
+        each(&c, "sata_n")["description"],
         "Use volume as SATA hard disk or CD-ROM (n is 0 to 5).\n\n\
          Comma-separated key=value pairs:\n\
          file, backup, media, ssd, volume: as in ide_n."
@@ -120,7 +125,7 @@ fn a_swagger2_parameter_keeps_its_description_and_keys() {
         "paths": {"/nodes/{node}/qemu": {"post": {"parameters": [parameter],
             "responses": {"200": {"description": "ok"}}}}}
     }));
-    let text = argument(&c, "numa_n")["description"]
+    let text = each(&c, "numa_n")["description"]
         .as_str()
         .expect("a description");
     assert!(

@@ -356,7 +356,7 @@ fn argument_names_are_client_safe_and_requests_use_spec_names() {
     let r = t
         .request(&args(json!({
             "StartTime_lt": "2024", "StartTime_gt": "2023", "include": ["a", "b"],
-            "net_n": "virtio", "action": "x"
+            "net_n": {"1": "e1000", "0": "virtio"}, "action": "x"
         })))
         .expect("request");
     let q: Vec<(&str, &str)> = r
@@ -371,7 +371,8 @@ fn argument_names_are_client_safe_and_requests_use_spec_names() {
             ("StartTime>", "2023"),
             ("include[]", "a"),
             ("include[]", "b"),
-            ("net[n]", "virtio"),
+            ("net0", "virtio"),
+            ("net1", "e1000"),
             ("~action", "x")
         ]
     );
