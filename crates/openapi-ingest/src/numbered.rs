@@ -18,6 +18,9 @@
 //! only place the convention occurs (51 parameters of `proxmox-ve.json`), and a path segment or
 //! header could not carry several values anyway.
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value, json};
 
 use crate::error::ArgIssue;
@@ -35,11 +38,9 @@ pub(crate) fn argument_schema(
     required: bool,
 ) -> Value {
     let bound = description.and_then(|d| stated_bound(stem, d));
-    let mut line =
-        format!("Numbered values by index: {{\"0\": …, \"1\": …}} sends {stem}0, {stem}1, …");
-    if let Some(max) = bound {
-        line.push_str(&format!(" (index 0 to {max})"));
-    }
+    // The bound is in the pattern, and in the parameter's own description that each value's
+    // schema keeps.
+    let line = format!("By index: {{\"0\": …, \"1\": …}} sends {stem}0, {stem}1.");
     let mut schema = Map::new();
     schema.insert("type".into(), Value::from("object"));
     schema.insert("description".into(), Value::from(line));
@@ -60,7 +61,7 @@ pub(crate) fn is_numbered(schema: &Map<String, Value>) -> bool {
         && schema
             .get("description")
             .and_then(Value::as_str)
-            .is_some_and(|d| d.starts_with("Numbered values by index: "))
+            .is_some_and(|d| d.starts_with("By index: "))
 }
 
 /// The largest index the description states reliably: `(n is 0 to N)` (not `(n is 0 to 4,
@@ -77,6 +78,30 @@ fn stated_bound(stem: &str, description: &str) -> Option<u32> {
     after("(n is 0 to ", ")")
         .or_else(|| after(&format!("{stem}0..{stem}"), ""))
         .filter(|&n| n <= MAX_BOUND)
+}
+
+/// `Some(answer)` when `pattern` is one [`index_pattern`] writes: whether it admits `key`; `None`
+/// for any other pattern (the quick check leaves it to the validator).
+pub(crate) fn admits(pattern: &str, key: &str) -> Option<bool> {
+    static PATTERNS: OnceLock<HashMap<String, Option<u32>>> = OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        (0..=MAX_BOUND)
+            .map(Some)
+            .chain([None])
+            .map(|bound| (index_pattern(bound), bound))
+            .collect()
+    });
+    let bound = *patterns.get(pattern)?;
+    let canonical = !key.is_empty()
+        && key.bytes().all(|b| b.is_ascii_digit())
+        && (key == "0" || !key.starts_with('0'));
+    if !canonical {
+        return Some(false);
+    }
+    Some(match bound {
+        None => true,
+        Some(max) => key.parse::<u32>().is_ok_and(|i| i <= max),
+    })
 }
 
 /// The pattern of an index: a number without leading zeros, at most `bound` when given.
@@ -221,6 +246,17 @@ mod tests {
                 assert!(!re(&format!("0{i}")), "{pattern} 0{i}");
             }
         }
+        for bound in (0..=MAX_BOUND).map(Some).chain([None]) {
+            let pattern = index_pattern(bound);
+            let re = matcher(&pattern);
+            for key in [
+                "0", "1", "9", "10", "30", "31", "99", "100", "1234", "01", "00", "", "x", "1a",
+                "-1",
+            ] {
+                assert_eq!(admits(&pattern, key), Some(re(key)), "{pattern} {key:?}");
+            }
+        }
+        assert_eq!(admits("^[0-9]+$", "1"), None);
         let any = matcher(&index_pattern(None));
         assert!(any("0") && any("7") && any("1234"));
         assert!(!any("01") && !any("") && !any("-1") && !any("x"));

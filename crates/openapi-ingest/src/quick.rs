@@ -145,6 +145,20 @@ fn object_schema(
                     .and_then(|name| defs?.get(name))?;
                 sub_schema(target, value?, defs, depth)?
             }
+            // The index of a numbered argument (`net_n`), as numbered.rs writes it.
+            "propertyNames" => {
+                let Some(object) = object else { continue };
+                let names = kw.as_object()?;
+                let pattern = names.get("pattern")?.as_str()?;
+                names.len() == 1
+                    && object
+                        .keys()
+                        .all(|k| crate::numbered::admits(pattern, k) == Some(true))
+            }
+            "minProperties" => {
+                let Some(object) = object else { continue };
+                object.len() as u64 >= kw.as_u64()?
+            }
             // Vendor extensions are not assertions.
             k if k.starts_with("x-") => true,
             // Anything else (other `$ref`s, `pattern`, `format`, `oneOf`, …): the full validator.
@@ -275,6 +289,9 @@ mod tests {
             json!({"type": "object", "properties": {"v": {"$ref": "#/$defs/n", "minimum": 0}}, "$defs": {"n": {"type": "integer", "maximum": 1}}}),
             json!({"type": "object", "properties": {"v": {"type": "array", "items": {"$ref": "#/$defs/w"}}}, "$defs": {"w": {"type": "object", "required": ["w"]}}}),
             json!({"type": "object", "required": ["v"], "properties": {"v": {"type": ["null", "object"], "properties": {"w": {"type": "string"}}, "required": ["w"]}}}),
+            json!({"type": "object", "properties": {"v": {"type": "object", "propertyNames": {"pattern": "^[0-1]$"}, "minProperties": 2, "additionalProperties": {"type": "string"}}}}),
+            json!({"type": "object", "properties": {"v": {"type": "object", "propertyNames": {"pattern": "^(0|[1-9][0-9]*)$"}, "additionalProperties": {"type": "string"}}}}),
+            json!({"type": "object", "properties": {"v": {"type": "object", "propertyNames": {"pattern": "^w$"}}}}),
         ];
         let values = [
             json!(null),
@@ -297,6 +314,11 @@ mod tests {
             json!({}),
             json!({"w": "x"}),
             json!({"w": 1}),
+            json!({"0": "x"}),
+            json!({"0": "x", "1": "y"}),
+            json!({"0": "x", "2": "y"}),
+            json!({"01": "x", "1": "y"}),
+            json!({"10": "x", "1": 1}),
         ];
         for schema in &schemas {
             let full = crate::validate::compile(schema).unwrap();
@@ -306,6 +328,28 @@ mod tests {
                     assert!(full.is_valid(&args), "{schema} accepted {args}");
                 }
             }
+        }
+    }
+
+    /// A numbered argument (`net_n`) keeps the fast path for the indices numbered.rs writes.
+    #[test]
+    fn numbered_indices_are_checked_without_the_validator() {
+        let schema = json!({"type": "object", "properties": {"scsi_n": {
+            "type": "object", "propertyNames": {"pattern": "^([0-9]|[1-2][0-9]|30)$"},
+            "minProperties": 1, "additionalProperties": {"type": "string"}
+        }}});
+        assert!(check(
+            schema.clone(),
+            json!({"scsi_n": {"0": "a", "30": "b"}})
+        ));
+        for refused in [
+            json!({"scsi_n": {"31": "a"}}),
+            json!({"scsi_n": {"01": "a"}}),
+            json!({"scsi_n": {}}),
+            json!({"scsi_n": {"0": 1}}),
+            json!({"scsi_n": "a"}),
+        ] {
+            assert!(!check(schema.clone(), refused.clone()), "{refused}");
         }
     }
 

@@ -53,7 +53,7 @@ fn a_numbered_family_is_one_object_argument_keyed_by_index() {
         input["properties"]["scsi_n"],
         json!({
             "type": "object",
-            "description": "Numbered values by index: {\"0\": …, \"1\": …} sends scsi0, scsi1, … (index 0 to 30)",
+            "description": "By index: {\"0\": …, \"1\": …} sends scsi0, scsi1.",
             "propertyNames": {"pattern": "^([0-9]|[1-2][0-9]|30)$"},
             "additionalProperties": {
                 "type": "string",
