@@ -11,6 +11,12 @@
 //! the one `e2e` and `link-order` find fresh, and `bench` builds its three release binaries
 //! in a single invocation. (`--workspace` resolves the same features as `-p pxcloud-mcp`,
 //! which depends on every other library; `cargo build --bin NAME` at the root does too.)
+//!
+//! The nested cargo runs without the variables `cargo run` gave this xtask about itself
+//! (`CARGO_PKG_NAME=xtask`, `CARGO_MANIFEST_DIR`…): ring's build script declares
+//! `rerun-if-env-changed` on those, and cargo compares them with its own environment, so
+//! every build from xtask after one from a shell (and the other way round) rebuilt ring,
+//! rustls, tokio-rustls, hyper-rustls and every workspace crate above them.
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
@@ -41,6 +47,11 @@ pub(crate) fn binaries<const N: usize>(
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command.current_dir(workspace::root()).args(&args);
+    for (name, _) in std::env::vars_os() {
+        if name.to_str().is_some_and(set_by_cargo_run) {
+            command.env_remove(name);
+        }
+    }
     let shown = format!("cargo {}", args[..args.len() - 1].join(" "));
     println!("xtask: {shown}");
     let output = command
@@ -78,6 +89,24 @@ fn build_args(wanted: &[(&str, &str)], release: bool) -> Vec<String> {
     }
     args.push("--message-format=json-render-diagnostics".to_owned());
     args
+}
+
+/// Whether `cargo run` sets the environment variable `name` for the program it runs (the
+/// package's own description; `CARGO`, the path of cargo itself, is kept).
+fn set_by_cargo_run(name: &str) -> bool {
+    name.starts_with("CARGO_PKG_")
+        || matches!(
+            name,
+            "CARGO_MANIFEST_DIR"
+                | "CARGO_MANIFEST_PATH"
+                | "CARGO_MANIFEST_LINKS"
+                | "CARGO_CRATE_NAME"
+                | "CARGO_BIN_NAME"
+                | "CARGO_PRIMARY_PACKAGE"
+                | "CARGO_TARGET_TMPDIR"
+                | "CARGO_RUSTC_CURRENT_DIR"
+                | "OUT_DIR"
+        )
 }
 
 /// The executable of target `bin` of `package` among cargo's JSON messages.
@@ -135,6 +164,30 @@ mod tests {
         );
         assert_eq!(executable(&messages, "other", "pxcloud-mcp"), None);
         assert_eq!(executable(&messages, "xtask", "xtask"), None);
+    }
+
+    #[test]
+    fn the_nested_cargo_does_not_see_what_cargo_run_said_about_xtask() {
+        for name in [
+            "CARGO_PKG_NAME",
+            "CARGO_PKG_VERSION_MAJOR",
+            "CARGO_MANIFEST_DIR",
+            "CARGO_CRATE_NAME",
+            "OUT_DIR",
+        ] {
+            assert!(set_by_cargo_run(name), "{name}");
+        }
+        for name in [
+            "CARGO",
+            "CARGO_HOME",
+            "CARGO_TARGET_DIR",
+            "CARGO_INCREMENTAL",
+            "CARGO_TERM_COLOR",
+            "RUSTFLAGS",
+            "PATH",
+        ] {
+            assert!(!set_by_cargo_run(name), "{name}");
+        }
     }
 
     #[test]

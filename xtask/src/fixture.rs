@@ -20,7 +20,8 @@ const START_TIMEOUT: Duration = Duration::from_secs(30);
 /// Where the fixture executable comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Source {
-    /// `cargo build -p conformance-server`, in release mode if asked.
+    /// `cargo build --workspace --bin conformance-server` (see `build`), in release mode if
+    /// asked.
     Build { release: bool },
     /// An executable somebody built already (`--fixture-bin PATH`).
     Prebuilt(PathBuf),
