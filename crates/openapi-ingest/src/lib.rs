@@ -50,6 +50,12 @@
 //! - **Requests**: [`Tool::request`] validates, then builds an [`HttpRequest`] relative to the
 //!   API base URL. For form and multipart bodies, `body` is a JSON object of fields that the
 //!   HTTP client encodes according to `content_type`.
+//! - **Body media type**: of those an operation lists, a JSON type, then a form, then
+//!   multipart, else the first; a concrete type before a media range. A range that admits JSON
+//!   (`*/*`, `application/*`) is a JSON body sent as `application/json`, unless its schema is a
+//!   string (raw data: `application/octet-stream`); `text/*` is not JSON. A request never
+//!   carries a range ([`Tool::request_content_type`]). Responses: a concrete JSON type first,
+//!   then such a range.
 //!
 //! ```
 //! use openapi_ingest::{Catalog, IngestOptions};
@@ -77,6 +83,7 @@ mod catalog;
 mod describe;
 mod error;
 mod keywords;
+mod media;
 mod model;
 mod names;
 mod numbered;

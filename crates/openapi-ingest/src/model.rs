@@ -91,7 +91,8 @@ impl fmt::Display for Method {
 /// The family of a request body media type, for policy decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BodyKind {
-    /// `application/json` and every `+json` / `*json*` variant.
+    /// `application/json` and every `+json` / `*json*` variant, and the media ranges that
+    /// admit JSON (`*/*`, `application/*`).
     Json,
     /// `application/x-www-form-urlencoded`.
     Form,
@@ -99,12 +100,18 @@ pub enum BodyKind {
     Multipart,
     /// `application/octet-stream` and other raw binary uploads (`application/x-tar`, …).
     OctetStream,
-    /// Anything else (`application/xml`, `text/plain`, …).
+    /// Anything else (`application/xml`, `text/plain`, `text/*`, …).
     Other,
 }
 
 impl BodyKind {
     /// Classifies a media type (parameters such as `; charset=utf-8` are ignored).
+    ///
+    /// A range that admits any type (`*/*`, `application/*`) admits JSON and is `Json`; a
+    /// [`Tool`](crate::Tool) whose body under such a range is a string (raw data) reports
+    /// `OctetStream` instead, and a request never carries the range itself
+    /// ([`Tool::request_content_type`](crate::Tool::request_content_type)). `text/*` does not
+    /// admit JSON and is `Other`.
     pub fn of(content_type: &str) -> BodyKind {
         let essence = content_type
             .split(';')
@@ -112,7 +119,13 @@ impl BodyKind {
             .unwrap_or("")
             .trim()
             .to_ascii_lowercase();
-        if essence == "application/json" || essence.ends_with("+json") || essence.contains("json") {
+        if essence == "application/json"
+            || essence.ends_with("+json")
+            || essence.contains("json")
+            || essence == "*/*"
+            || essence == "*"
+            || essence == "application/*"
+        {
             BodyKind::Json
         } else if essence == "application/x-www-form-urlencoded" {
             BodyKind::Form

@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value, json};
 
 use crate::describe::describe;
+use crate::media;
 use crate::model::{BodyKind, Method, SpecFamily, WarningKind};
 use crate::names::{self, Namer};
 use crate::numbered;
@@ -52,6 +53,9 @@ struct Param<'v> {
 /// The request body, whichever dialect it came from.
 struct Body {
     content_types: Vec<String>,
+    /// The kind of each of `content_types`, in the same order.
+    kinds: Vec<BodyKind>,
+    /// The media type the request carries (never a range).
     chosen: Option<String>,
     required: bool,
     description: Option<String>,
@@ -477,9 +481,14 @@ impl<'a> Builder<'a> {
         let mut body_binding = BodyBinding::None;
         // The description of a body flattened into arguments, said in the tool's description.
         let mut body_note: Option<String> = None;
-        let (content_types, body_required, chosen) = match &body {
-            Some(b) => (b.content_types.clone(), b.required, b.chosen.clone()),
-            None => (Vec::new(), false, None),
+        let (content_types, kinds, body_required, chosen) = match &body {
+            Some(b) => (
+                b.content_types.clone(),
+                b.kinds.clone(),
+                b.required,
+                b.chosen.clone(),
+            ),
+            None => (Vec::new(), Vec::new(), false, None),
         };
         if let Some(Body {
             schema: Some(converted),
@@ -543,8 +552,7 @@ impl<'a> Builder<'a> {
             }
         }
         let mut body_kinds: Vec<BodyKind> = Vec::new();
-        for ct in &content_types {
-            let k = BodyKind::of(ct);
+        for k in kinds {
             if !body_kinds.contains(&k) {
                 body_kinds.push(k);
             }
@@ -660,10 +668,15 @@ impl<'a> Builder<'a> {
             );
             return None;
         };
-        let content_types: Vec<String> = content.keys().cloned().collect();
-        let chosen = choose_content_type(&content_types)?;
+        let typed: Vec<(String, BodyKind)> = content
+            .iter()
+            .map(|(ct, m)| {
+                let raw = m.get("schema").is_some_and(|s| self.is_raw_string(s));
+                (ct.clone(), media::kind(ct, raw))
+            })
+            .collect();
+        let (chosen, kind) = typed[media::choose(&typed)?].clone();
         let media_ptr = refs::child(&refs::child(&rb_ptr, "content"), &chosen);
-        let kind = BodyKind::of(&chosen);
         let schema_value = content.get(&chosen).and_then(|m| m.get("schema"));
         let schema = match schema_value {
             Some(s) => Some(self.conv.convert_root(
@@ -674,9 +687,11 @@ impl<'a> Builder<'a> {
             )),
             None => Some(raw_body_schema(kind, &chosen)),
         };
+        let (content_types, kinds) = typed.into_iter().unzip();
         Some(Body {
             content_types,
-            chosen: Some(chosen),
+            kinds,
+            chosen: Some(media::concrete(&chosen, kind)),
             required,
             description,
             schema,
@@ -697,8 +712,13 @@ impl<'a> Builder<'a> {
             if consumes.is_empty() {
                 consumes.push("application/json".to_owned());
             }
-            let chosen = choose_content_type(&consumes);
             let schema = p.map.get("schema").cloned().unwrap_or_else(|| json!({}));
+            let raw = self.is_raw_string(&schema);
+            let typed: Vec<(String, BodyKind)> = consumes
+                .iter()
+                .map(|ct| (ct.clone(), media::kind(ct, raw)))
+                .collect();
+            let chosen = media::choose(&typed).map(|i| media::concrete(&typed[i].0, typed[i].1));
             let converted = self.conv.convert_root(
                 &schema,
                 &refs::child(&p.pointer, "schema"),
@@ -707,6 +727,7 @@ impl<'a> Builder<'a> {
             );
             return Some(Body {
                 content_types: consumes,
+                kinds: typed.into_iter().map(|(_, k)| k).collect(),
                 chosen,
                 required: p.map.get("required") == Some(&Value::Bool(true)),
                 description: p
@@ -742,6 +763,7 @@ impl<'a> Builder<'a> {
         } else {
             form_types
         };
+        let kinds = content_types.iter().map(|c| BodyKind::of(c)).collect();
         let mut properties = Map::new();
         let mut req: Vec<Value> = Vec::new();
         let mut defs = BTreeSet::new();
@@ -761,11 +783,31 @@ impl<'a> Builder<'a> {
         }
         Some(Body {
             content_types,
+            kinds,
             chosen: Some(chosen),
             required: !req.is_empty(),
             description: None,
             schema: Some(Converted::new(Value::Object(schema), defs)),
         })
+    }
+
+    /// `true` when `schema` is a string once its `$ref`s are followed: under a range, raw data
+    /// (see [`media`]). A reference that leads nowhere is not (the conversion warns of it).
+    fn is_raw_string(&self, schema: &Value) -> bool {
+        let mut cur = schema;
+        for _ in 0..MAX_REF_HOPS {
+            let Some(Value::String(reference)) = cur.get("$ref") else {
+                return media::is_string_schema(cur);
+            };
+            let Target::Local(pointer) = self.resolver.target(reference) else {
+                return false;
+            };
+            let Some(next) = self.resolver.get(&pointer) else {
+                return false;
+            };
+            cur = next;
+        }
+        false
     }
 
     /// The output schema (and whether it is wrapped) from the first JSON 2xx response.
@@ -801,21 +843,37 @@ impl<'a> Builder<'a> {
                 continue;
             };
             let (schema, schema_ptr) = if self.family == SpecFamily::Swagger2 {
+                let Some(s) = resp.get("schema") else {
+                    continue;
+                };
+                let raw = self.is_raw_string(s);
                 let json_ok = produces.is_empty()
-                    || produces.iter().any(|p| BodyKind::of(p) == BodyKind::Json);
-                match resp.get("schema") {
-                    Some(s) if json_ok => (s, refs::child(&resp_ptr, "schema")),
-                    _ => continue,
+                    || produces
+                        .iter()
+                        .any(|p| media::kind(p, raw) == BodyKind::Json);
+                if !json_ok {
+                    continue;
                 }
+                (s, refs::child(&resp_ptr, "schema"))
             } else {
                 let Some(Value::Object(content)) = resp.get("content") else {
                     continue;
                 };
-                let found = content.iter().find_map(|(mt, media)| {
-                    (BodyKind::of(mt) == BodyKind::Json && !mt.contains("stream"))
-                        .then(|| media.get("schema").map(|s| (mt, s)))
-                        .flatten()
-                });
+                // A concrete JSON type first, then a range that admits JSON.
+                let json: Vec<(&String, &Value)> = content
+                    .iter()
+                    .filter_map(|(mt, m)| {
+                        let s = m.get("schema")?;
+                        (media::kind(mt, self.is_raw_string(s)) == BodyKind::Json
+                            && !mt.contains("stream"))
+                        .then_some((mt, s))
+                    })
+                    .collect();
+                let found = json
+                    .iter()
+                    .find(|(mt, _)| !media::is_range(mt))
+                    .or_else(|| json.first())
+                    .copied();
                 let Some((mt, s)) = found else {
                     continue;
                 };
@@ -995,16 +1053,6 @@ fn placeholders(path: &str) -> Vec<String> {
         rest = &rest[open + len + 1..];
     }
     out
-}
-
-/// JSON first, then form, multipart, and otherwise the first listed.
-fn choose_content_type(types: &[String]) -> Option<String> {
-    for kind in [BodyKind::Json, BodyKind::Form, BodyKind::Multipart] {
-        if let Some(t) = types.iter().find(|t| BodyKind::of(t) == kind) {
-            return Some(t.clone());
-        }
-    }
-    types.first().cloned()
 }
 
 /// The schema of a body whose media type has no schema.

@@ -2,6 +2,7 @@
 
 mod corpus;
 mod describe;
+mod media;
 mod model;
 mod names;
 mod numbered;

@@ -18,6 +18,12 @@ fn body_kinds_of_media_types() {
         ("application/xml", BodyKind::Other),
         ("text/plain", BodyKind::Other),
         ("application/apply-patch+yaml", BodyKind::Other),
+        ("*/*", BodyKind::Json),
+        ("*/*; charset=utf-8", BodyKind::Json),
+        ("application/*", BodyKind::Json),
+        ("text/*", BodyKind::Other),
+        ("multipart/*", BodyKind::Multipart),
+        ("image/*", BodyKind::OctetStream),
     ];
     for (ct, kind) in cases {
         assert_eq!(BodyKind::of(ct), kind, "{ct}");
