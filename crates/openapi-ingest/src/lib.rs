@@ -35,6 +35,8 @@
 //!   are required; path parameters are always required.
 //! - **Output schema**: from the first 2xx response with a JSON media type. An object schema
 //!   is used as is; anything else is wrapped as `{"result": …}` ([`Tool::output_wrapped`]).
+//!   A Proxmox `net[n]` property is `patternProperties: {"^net(0|[1-9][0-9]*)$": …}`, as
+//!   results carry `net0`, `net1`, ….
 //!   Use [`Tool::structured_content`]: it returns `None` (send text only) when a response does
 //!   not match, so a mismatch never turns a success into a failure.
 //! - **Schemas** are JSON Schema 2020-12, self-contained (`$ref` only to `#/$defs/…`), with

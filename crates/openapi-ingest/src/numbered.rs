@@ -17,6 +17,12 @@
 //! parameter per entry in index order. Only query parameters are numbered this way: that is the
 //! only place the convention occurs (51 parameters of `proxmox-ve.json`), and a path segment or
 //! header could not carry several values anyway.
+//!
+//! In a result the family's members are properties of their own (`net0`, `net1`, …), so an
+//! output schema's `net[n]` property becomes `patternProperties: {"^net(0|[1-9][0-9]*)$": …}`
+//! ([`output_families`]), its schema and description kept. That pattern states no bound even
+//! where the description does: a result is described, not policed, and Proxmox has raised
+//! such bounds between versions (`usb[n]` is 0 to 4, or up to 14 on newer machines).
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -62,6 +68,68 @@ pub(crate) fn is_numbered(schema: &Map<String, Value>) -> bool {
             .get("description")
             .and_then(Value::as_str)
             .is_some_and(|d| d.starts_with("By index: "))
+}
+
+/// The pattern of a family's member names: `^net(0|[1-9][0-9]*)$` for `net`.
+pub(crate) fn member_pattern(stem: &str) -> String {
+    let mut out = String::with_capacity(stem.len() + 20);
+    out.push('^');
+    for c in stem.chars() {
+        // `names::numbered_stem` admits `.` and `-` beside letters, digits and `_`.
+        if c == '.' {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push_str(&index_pattern(None)[1..]);
+    out
+}
+
+/// Turns the numbered families among an output object schema's `properties` (`net[n]`) into
+/// `patternProperties` that match their members (`net0`, `net1`, …), each with the family's
+/// schema; a `required` naming the family no longer does. A pattern the schema already has is
+/// left alone, and so is the family then.
+pub(crate) fn output_families(schema: &mut Map<String, Value>) {
+    let Some(Value::Object(props)) = schema.get("properties") else {
+        return;
+    };
+    if !props
+        .keys()
+        .any(|k| crate::names::numbered_stem(k).is_some())
+    {
+        return;
+    }
+    let Some(Value::Object(props)) = schema.remove("properties") else {
+        return;
+    };
+    let mut patterns = match schema.remove("patternProperties") {
+        Some(Value::Object(p)) => p,
+        _ => Map::new(),
+    };
+    let mut kept = Map::new();
+    let mut moved: Vec<String> = Vec::new();
+    for (name, member) in props {
+        let pattern = crate::names::numbered_stem(&name).map(member_pattern);
+        match pattern {
+            Some(pattern) if !patterns.contains_key(&pattern) => {
+                patterns.insert(pattern, member);
+                moved.push(name);
+            }
+            _ => {
+                kept.insert(name, member);
+            }
+        }
+    }
+    if !kept.is_empty() {
+        schema.insert("properties".into(), Value::Object(kept));
+    }
+    schema.insert("patternProperties".into(), Value::Object(patterns));
+    if let Some(Value::Array(required)) = schema.get_mut("required") {
+        required.retain(|r| !r.as_str().is_some_and(|r| moved.iter().any(|m| m == r)));
+        if required.is_empty() {
+            schema.remove("required");
+        }
+    }
 }
 
 /// The largest index the description states reliably: `(n is 0 to N)` (not `(n is 0 to 4,
@@ -266,6 +334,54 @@ mod tests {
     fn matcher(pattern: &str) -> impl Fn(&str) -> bool + use<> {
         let validator = crate::validate::compile(&json!({"pattern": pattern})).expect("compiles");
         move |text: &str| validator.is_valid(&Value::from(text))
+    }
+
+    #[test]
+    fn output_families_match_their_members_only() {
+        let mut schema = json!({
+            "type": "object",
+            "properties": {
+                "numa": {"type": "boolean"},
+                "numa[n]": {"type": "string", "description": "NUMA topology."},
+                "a.b[n]": {"type": "integer"}
+            },
+            "required": ["numa[n]", "numa"],
+            "additionalProperties": false
+        });
+        let map = schema.as_object_mut().expect("object");
+        output_families(map);
+        assert_eq!(
+            schema,
+            json!({
+                "type": "object",
+                "required": ["numa"],
+                "additionalProperties": false,
+                "properties": {"numa": {"type": "boolean"}},
+                "patternProperties": {
+                    "^numa(0|[1-9][0-9]*)$": {"type": "string", "description": "NUMA topology."},
+                    "^a\\.b(0|[1-9][0-9]*)$": {"type": "integer"}
+                }
+            })
+        );
+        let validator = crate::validate::compile(&schema).expect("compiles");
+        for (instance, ok) in [
+            (
+                json!({"numa": true, "numa0": "cpus=0", "numa12": "x", "a.b3": 1}),
+                true,
+            ),
+            (json!({"numa": true}), true),
+            (json!({"numa": true, "numa01": "x"}), false),
+            (json!({"numa": true, "numa[n]": "x"}), false),
+            (json!({"numa": true, "numa0": 1}), false),
+            (json!({"numa": true, "aXb3": 1}), false),
+        ] {
+            assert_eq!(validator.is_valid(&instance), ok, "{instance}");
+        }
+        // Nothing numbered: untouched.
+        let mut plain = json!({"type": "object", "properties": {"net": {"type": "string"}}});
+        let before = plain.clone();
+        output_families(plain.as_object_mut().expect("object"));
+        assert_eq!(plain, before);
     }
 
     #[test]

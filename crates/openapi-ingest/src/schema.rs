@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 
 use crate::keywords::{SCHEMA_LISTS, SCHEMA_MAPS, SCHEMA_SLOTS};
 use crate::model::{SpecFamily, WarningKind};
+use crate::numbered;
 use crate::property_string;
 use crate::refs::{self, Resolver, Target};
 use crate::share;
@@ -827,7 +828,7 @@ fn finish(
     source: &Map<String, Value>,
     nullable: bool,
     dropped: &[String],
-    _dir: Direction,
+    dir: Direction,
 ) {
     // OpenAPI 3.0 boolean exclusive bounds become 2020-12 numeric ones.
     for (flag, bound) in [
@@ -863,6 +864,10 @@ fn finish(
     if type_includes(out, "array") && !out.contains_key("items") && !out.contains_key("prefixItems")
     {
         out.insert("items".into(), json!({}));
+    }
+    // A result has `net0`, `net1`, … where the document says `net[n]`.
+    if dir == Direction::Output {
+        numbered::output_families(out);
     }
 }
 

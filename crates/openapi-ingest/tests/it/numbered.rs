@@ -1,5 +1,6 @@
 //! Proxmox VE's numbered parameters (`net[n]` for `net0`, `net1`, …): one object argument per
-//! family, keyed by the index, and one query parameter per entry.
+//! family, keyed by the index, and one query parameter per entry; in output schemas, a
+//! `patternProperties` entry that matches the members.
 //!
 //! The parameters are from `specs/proxmox-ve.json` (`POST /nodes/{node}/qemu` and
 //! `POST /cluster/config`), their property-string keys left out.
@@ -243,4 +244,62 @@ fn every_proxmox_numbered_parameter_is_callable() {
         }
     }
     assert_eq!(checked, 51, "numbered parameters in proxmox-ve.json");
+}
+
+/// Every `[n]` property of a proxmox-ve.json response (18, in the qemu, lxc and node configs)
+/// is a `patternProperties` entry of its output schema matching `net0`, `net1`, … with the
+/// property's description; no output schema names a `[n]` property any more.
+#[test]
+fn proxmox_output_families_match_their_members() {
+    let bytes = spec_bytes("proxmox-ve.json");
+    let doc: Value = serde_json::from_slice(&bytes).expect("JSON");
+    let catalog = Catalog::from_slice(&bytes, &IngestOptions::default()).expect("proxmox");
+    let words = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut checked = 0;
+    for tool in catalog.tools() {
+        let Some(output) = tool.output_schema() else {
+            continue;
+        };
+        let text = output.to_string();
+        assert!(!text.contains("[n]\":"), "{}: a [n] property", tool.name());
+        let operation = &doc["paths"][tool.path()][tool.method().as_str().to_ascii_lowercase()];
+        let source = &operation["responses"]["200"]["content"]["application/json"]["schema"];
+        let Some(properties) = source["properties"].as_object() else {
+            continue;
+        };
+        for (name, property) in properties {
+            let Some(stem) = name.strip_suffix("[n]") else {
+                continue;
+            };
+            let pattern = format!("^{stem}(0|[1-9][0-9]*)$");
+            let member = &output["patternProperties"][&pattern];
+            let description = member["description"].as_str().unwrap_or_default();
+            let own = property["description"].as_str().expect("described");
+            assert!(
+                words(description).contains(&words(own)),
+                "{} {pattern}: {description:?}",
+                tool.name()
+            );
+            assert!(output["properties"].get(name).is_none());
+            // A result with two members of the family is structured content (with a value
+            // its own pattern admits: parallel[n] and serial[n] have one); a member that is not
+            // of the family's type is not.
+            let admitted = ["a", "/dev/parport0", "socket"].iter().any(|v| {
+                let good = json!({ format!("{stem}0"): v, format!("{stem}12"): v });
+                tool.structured_content(&good).is_some()
+            });
+            assert!(admitted, "{} {pattern}", tool.name());
+            let bad = json!({ format!("{stem}0"): {"not": "a string"} });
+            assert!(
+                tool.structured_content(&bad).is_none(),
+                "{} {pattern}",
+                tool.name()
+            );
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked, 18,
+        "numbered properties in proxmox-ve.json responses"
+    );
 }
