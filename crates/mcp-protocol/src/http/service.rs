@@ -16,7 +16,7 @@ use super::{HttpState, guard, lock};
 use crate::jsonrpc::{
     ErrorCode, ErrorObject, Incoming, Message, Request as RpcRequest, ResponseError, decode,
 };
-use crate::server::{HttpHeaders, Reply, decode_header_value};
+use crate::server::{HttpHeaders, Reply};
 use crate::session::Session;
 use crate::version::ProtocolVersion;
 
@@ -109,16 +109,6 @@ fn find_session(state: &HttpState, id: &str) -> Option<Arc<Session>> {
     session
 }
 
-/// `Mcp-Name` may carry `=?base64?…?=` for values that are not plain ASCII; a bad
-/// encoding becomes a value no name can match.
-fn decode_name(raw: String) -> String {
-    if !raw.starts_with("=?base64?") {
-        // A plain name is kept as it came (no copy).
-        return raw;
-    }
-    decode_header_value(&raw).unwrap_or_else(|| "\u{0}invalid".into())
-}
-
 /// Whether `haystack` contains `needle` (ASCII, lowercase), ignoring ASCII case, without
 /// lowercasing a copy of the header.
 fn contains_ignore_case(haystack: &str, needle: &str) -> bool {
@@ -168,9 +158,9 @@ async fn post(state: Arc<HttpState>, req: Request<IncomingBody>) -> Response<Bod
         }
     };
     let http_headers = HttpHeaders {
-        protocol_version: header_str(&parts.headers, &PROTOCOL_VERSION_HEADER),
-        method: header_str(&parts.headers, &METHOD_HEADER),
-        name: header_str(&parts.headers, &NAME_HEADER).map(decode_name),
+        protocol_version: parts.headers.get(&PROTOCOL_VERSION_HEADER).cloned(),
+        method: parts.headers.get(&METHOD_HEADER).cloned(),
+        name: parts.headers.get(&NAME_HEADER).cloned(),
         params: param_headers(&parts.headers),
     };
     let session_id = header_str(&parts.headers, &SESSION_HEADER);
@@ -221,7 +211,7 @@ async fn request(
     let mut new_session = None;
     if !stateless
         && rpc.method != "initialize"
-        && let Some(v) = headers.protocol_version.as_deref()
+        && let Some(v) = headers.protocol_version()
         && ProtocolVersion::parse(v).is_none_or(ProtocolVersion::is_stateless)
     {
         return rpc_error(
@@ -441,8 +431,17 @@ mod tests {
 
     #[test]
     fn tool_names_from_the_name_header() {
-        assert_eq!(decode_name("pxcloud_get_vm".into()), "pxcloud_get_vm");
-        assert_eq!(decode_name("=?base64?w6lsw6k=?=".into()), "élé");
-        assert_eq!(decode_name("=?base64?!!!?=".into()), "\u{0}invalid");
+        let name = |raw: &str| {
+            let headers = HttpHeaders {
+                name: Some(HeaderValue::from_str(raw).unwrap()),
+                ..HttpHeaders::default()
+            };
+            headers.name().map(|n| n.into_owned())
+        };
+        assert_eq!(name("pxcloud_get_vm").as_deref(), Some("pxcloud_get_vm"));
+        assert_eq!(name(" pxcloud_get_vm ").as_deref(), Some("pxcloud_get_vm"));
+        assert_eq!(name("=?base64?w6lsw6k=?=").as_deref(), Some("élé"));
+        assert_eq!(name("=?base64?!!!?=").as_deref(), Some("\u{0}invalid"));
+        assert_eq!(HttpHeaders::default().name(), None);
     }
 }

@@ -1,13 +1,16 @@
 //! Entry points the transports call: one request, notification or response at a time.
 //! Decides the era per request and runs the request cancellably.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
+use http::HeaderValue;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::Server;
+use super::stateless::decode_header_value;
 use crate::jsonrpc::{
     ErrorObject, Message, Notification, Request, RequestId, ResponseError, encode_response,
 };
@@ -15,13 +18,45 @@ use crate::session::{Session, Sink};
 use crate::version::{ProtocolVersion, meta_keys};
 
 /// The `MCP-Protocol-Version`, `Mcp-Method` and `Mcp-Name` headers of an HTTP request.
+///
+/// Kept as the header values hyper read (shared with its buffer, no copy per request);
+/// the accessors give them trimmed, as text.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HttpHeaders {
-    pub(crate) protocol_version: Option<String>,
-    pub(crate) method: Option<String>,
-    pub(crate) name: Option<String>,
+    pub(crate) protocol_version: Option<HeaderValue>,
+    pub(crate) method: Option<HeaderValue>,
+    /// As sent: plain, or `=?base64?…?=` (see [`HttpHeaders::name`]).
+    pub(crate) name: Option<HeaderValue>,
     /// `Mcp-Param-<Name>` headers: the name after the prefix and the raw value.
     pub(crate) params: Vec<(String, String)>,
+}
+
+impl HttpHeaders {
+    /// `MCP-Protocol-Version`, trimmed; `None` when absent or not visible ASCII.
+    pub(crate) fn protocol_version(&self) -> Option<&str> {
+        text(self.protocol_version.as_ref())
+    }
+
+    /// `Mcp-Method`, trimmed.
+    pub(crate) fn method(&self) -> Option<&str> {
+        text(self.method.as_ref())
+    }
+
+    /// `Mcp-Name`, trimmed and decoded: `=?base64?…?=` carries names that are not plain
+    /// ASCII, and a bad encoding becomes a value no name can match.
+    pub(crate) fn name(&self) -> Option<Cow<'_, str>> {
+        let raw = text(self.name.as_ref())?;
+        if !raw.starts_with("=?base64?") {
+            return Some(Cow::Borrowed(raw));
+        }
+        Some(Cow::Owned(
+            decode_header_value(raw).unwrap_or_else(|| "\u{0}invalid".into()),
+        ))
+    }
+}
+
+fn text(value: Option<&HeaderValue>) -> Option<&str> {
+    value?.to_str().ok().map(str::trim)
 }
 
 /// The final answer to a request, encoded, with the HTTP status it should travel with.
@@ -173,8 +208,8 @@ pub(crate) fn is_stateless_request(
         .and_then(Value::as_object)
         .is_some_and(|m| m.contains_key(meta_keys::PROTOCOL_VERSION));
     let header_stateless = headers
-        .and_then(|h| h.protocol_version.as_deref())
-        .and_then(|v| ProtocolVersion::parse(v.trim()))
+        .and_then(HttpHeaders::protocol_version)
+        .and_then(ProtocolVersion::parse)
         .is_some_and(ProtocolVersion::is_stateless);
     meta_version || header_stateless || STATELESS_ONLY.contains(&method)
 }

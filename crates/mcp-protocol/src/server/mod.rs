@@ -16,7 +16,6 @@ use crate::notify::Notifier;
 use crate::state::StateSigner;
 
 pub(crate) use dispatch::{HttpHeaders, Reply, is_stateless_request};
-pub(crate) use stateless::decode_header_value;
 
 /// Who may cache a stateless list or read result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -399,12 +399,12 @@ fn check_headers(
             format!("Header mismatch: {what}"),
         ))
     };
-    match h.protocol_version.as_deref().map(str::trim) {
+    match h.protocol_version() {
         Some(v) if v == version => {}
         Some(_) => return mismatch("MCP-Protocol-Version does not match _meta protocolVersion"),
         None => return mismatch("MCP-Protocol-Version header is missing"),
     }
-    match h.method.as_deref().map(str::trim) {
+    match h.method() {
         Some(m) if m == method => {}
         Some(_) => return mismatch("Mcp-Method does not match the body method"),
         None => return mismatch("Mcp-Method header is missing"),
@@ -416,7 +416,7 @@ fn check_headers(
     };
     if let Some(key) = name_key {
         let expected = params.get(key).and_then(Value::as_str);
-        match (h.name.as_deref().map(str::trim), expected) {
+        match (h.name(), expected) {
             (Some(n), Some(e)) if n == e => {}
             (None, _) => return mismatch("Mcp-Name header is missing"),
             _ => return mismatch("Mcp-Name does not match the body"),
