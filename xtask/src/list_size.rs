@@ -149,12 +149,17 @@ impl Document {
     fn spec(&self) -> Result<Value> {
         let text = std::fs::read_to_string(&self.path)
             .with_context(|| format!("cannot read {}", self.path.display()))?;
-        serde_json::from_str(&text).with_context(|| {
-            format!(
-                "{} is not JSON (the naive generator reads JSON documents only)",
-                self.path.display()
-            )
-        })
+        let yaml = self
+            .path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
+        if yaml {
+            serde_norway::from_str(&text)
+                .with_context(|| format!("{} is not a YAML document", self.path.display()))
+        } else {
+            serde_json::from_str(&text)
+                .with_context(|| format!("{} is not a JSON document", self.path.display()))
+        }
     }
 }
 

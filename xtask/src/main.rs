@@ -68,8 +68,9 @@ tasks:
   list-size     tools/list bytes (pxcloud-mcp tools --spec-file FILE --json) against the naive
                 generator (bench/naive.rs) per document: sizes, missing descriptions, bytes per
                 tool member and per input-schema keyword; fails when a description is missing
-                  --spec FILE                     measure this JSON document (repeatable; default:
-                                                  the four big specs/ documents and pxcloud-sim's)
+                  --spec FILE                     measure this JSON or YAML document (repeatable;
+                                                  default: the four big specs/ documents,
+                                                  proxmox-ve.json and pxcloud-sim's)
                   --tool NAME                     one tool (name or operationId) ours and naive
                   --out-dir DIR                   with --tool: write both JSONs there for diffing
                   --release                       build the server in release mode
