@@ -93,20 +93,23 @@ impl Top<'_> {
     /// Whether the object has a key twice.
     pub(super) fn repeats_a_key(&self) -> bool {
         let members = &self.members;
-        // Each with each while that is cheap: a word made of each key's length and some of
-        // its bytes is compared first, the keys themselves only when their words are equal.
+        // Up to 32 keys, without a copy of them: a word made of each key's length and some of
+        // its bytes, sorted; keys whose words all differ differ, and only when two words are
+        // equal are the keys compared, each with each.
         if members.len() <= 32 {
             let mut words = [0u64; 32];
             for (word, m) in words.iter_mut().zip(members) {
                 *word = key_word(m.key.as_bytes());
             }
-            let words = &words[..members.len()];
-            return words.iter().enumerate().any(|(i, w)| {
-                words[i + 1..]
-                    .iter()
-                    .zip(&members[i + 1..])
-                    .any(|(v, n)| v == w && n.key == members[i].key)
-            });
+            let words = &mut words[..members.len()];
+            words.sort_unstable();
+            if words.windows(2).all(|w| w[0] != w[1]) {
+                return false;
+            }
+            return members
+                .iter()
+                .enumerate()
+                .any(|(i, m)| members[i + 1..].iter().any(|n| n.key == m.key));
         }
         let mut keys: Vec<&str> = members.iter().map(|m| m.key.as_ref()).collect();
         keys.sort_unstable();
