@@ -93,23 +93,24 @@ impl Top<'_> {
     /// Whether the object has a key twice.
     pub(super) fn repeats_a_key(&self) -> bool {
         let members = &self.members;
-        // Up to 32 keys, without a copy of them: a word made of each key's length and some of
-        // its bytes, sorted; keys whose words all differ differ, and only when two words are
-        // equal are the keys compared, each with each.
+        // Up to 32 keys, without a copy of them: each key's word (its length and some of its
+        // bytes) marks one of 1024 bits; keys whose bits all differ differ, and only when a
+        // bit is marked twice are the keys compared, each with each.
         if members.len() <= 32 {
-            let mut words = [0u64; 32];
-            for (word, m) in words.iter_mut().zip(members) {
-                *word = key_word(m.key.as_bytes());
+            let mut marks = [0u64; 16];
+            let mut alike = false;
+            for m in members {
+                let bit =
+                    (key_word(m.key.as_bytes()).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 54) as usize;
+                let (word, mask) = (bit / 64, 1u64 << (bit % 64));
+                alike |= marks[word] & mask != 0;
+                marks[word] |= mask;
             }
-            let words = &mut words[..members.len()];
-            words.sort_unstable();
-            if words.windows(2).all(|w| w[0] != w[1]) {
-                return false;
-            }
-            return members
-                .iter()
-                .enumerate()
-                .any(|(i, m)| members[i + 1..].iter().any(|n| n.key == m.key));
+            return alike
+                && members
+                    .iter()
+                    .enumerate()
+                    .any(|(i, m)| members[i + 1..].iter().any(|n| n.key == m.key));
         }
         let mut keys: Vec<&str> = members.iter().map(|m| m.key.as_ref()).collect();
         keys.sort_unstable();
@@ -118,7 +119,7 @@ impl Top<'_> {
 }
 
 /// A key's length and its first four and last two bytes in one word: keys whose words differ
-/// differ.
+/// differ (so do keys whose bits, taken from the word, differ).
 fn key_word(key: &[u8]) -> u64 {
     let mut head = [0u8; 4];
     let n = key.len().min(4);
