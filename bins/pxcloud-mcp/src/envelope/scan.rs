@@ -275,6 +275,9 @@ impl<'a> Scan<'a> {
     }
 
     /// A string's contents, after its opening quote: the text and whether it has escapes.
+    /// Inlined: it runs for every key and string, most of them a few bytes long, where a call
+    /// and setting up the word-wise test again would cost more than the scan.
+    #[inline(always)]
     fn string(&mut self) -> Option<(&'a str, bool)> {
         let start = self.pos;
         let mut escaped = false;
@@ -376,6 +379,7 @@ const ONES: u64 = u64::from_le_bytes([1; 8]);
 
 /// The high bit of every byte that is a quote, a backslash or a control character in `word`
 /// (at least the first such byte is exact; a false mark can only follow a true one).
+#[inline(always)]
 fn specials(word: u64) -> u64 {
     let high = ONES << 7;
     let zero = |v: u64| v.wrapping_sub(ONES) & !v & high;
@@ -386,6 +390,7 @@ fn specials(word: u64) -> u64 {
 
 /// How many bytes at the start of `bytes` may stand in a JSON string as they are: up to the
 /// first quote, backslash or control character. Looked at eight bytes at a time.
+#[inline(always)]
 pub(super) fn plain_prefix(bytes: &[u8]) -> usize {
     let mut i = 0;
     while let Some(chunk) = bytes.get(i..i + 8) {
