@@ -415,17 +415,26 @@ What is structural (it holds for every run; the figures above say by how much):
   two cores and the simulator answers a GET in microseconds, so any server CPU at all shows in
   this ratio; the 5 ms row is the PXCloud-like case.
 - **Throughput and CPU with 5 ms backend latency**: at 16 in flight the answers arrive in
-  bursts and the server's one runtime thread works through each burst. A successful call no
-  longer builds a value tree of PXCloud's answer: the body is copied compactly into the text
-  and the envelope while it is read, and the JSON-RPC response is written by hand (callgrind,
-  stdio tools/call pxcloud_get_vm: 192k → 125k user instructions). What remains is mostly the
-  kernel (loopback TCP, wake-ups) and hyper. Tried and not kept: a two-worker runtime for
-  `--http` (CPU per call up to 125 µs and 2.5 MB more RSS) and mimalloc (10–15 % less CPU,
-  1.2–2 MB more RSS).
+  bursts and the server's one runtime thread works through each burst, so each call waits for
+  part of the burst's CPU (through the server a call took about 0.8 ms longer than direct on
+  average, while its own CPU is under 0.1 ms). Per call, user instructions under callgrind
+  (stdio tools/call pxcloud_get_vm) went 192k → 125k → 96k over the last two rounds: no value
+  tree of PXCloud's answer (a body already written as serde_json writes it is used as it
+  stands after one scan, others are copied compactly while read), the JSON-RPC response and
+  the envelope written by hand, each tool's policy class and argument facts worked out once
+  at load, the client's retry/timeout path as plain async functions instead of boxed tower
+  layers, and no time-driver wake-up (an eventfd write) per call. What remains is mostly the
+  kernel (loopback TCP, wake-ups), hyper and the allocator. Tried and not kept: a two-worker
+  runtime for `--http` (CPU per call up to 125 µs and 2.5 MB more RSS) and mimalloc (7.5 %
+  fewer instructions for 4–15 MB more peak RSS).
 - **Per-call overhead over stdio**: each call through the server adds a pipe round trip and
   a loopback HTTP round trip with four wake-ups (client → server → simulator → server →
-  client) where the direct GET has two, plus the server's CPU per call (the row above; it was
-  107–137 µs before this round's changes). The server's CPU is the part left to cut.
+  client) where the direct GET has two, plus the server's CPU per call (the row above). That
+  CPU is about half kernel time (six system calls per call: the pipe read and write, the
+  request written to and the answer read from the simulator's socket, two epoll waits; a
+  loopback send also runs the receiving side's TCP work), and the user half runs with caches
+  gone cold, as the process sleeps between calls: the same server costs about half as much
+  per call when it is kept busy (the no-latency throughput row).
 - **Peak RSS**: the release build lays out the functions that run at start-up together
   (`bins/pxcloud-mcp/build.rs`, lld `--symbol-ordering-file`, list from `cargo xtask
   link-order`): the kernel maps 64 KB windows around every page of code that runs, so
