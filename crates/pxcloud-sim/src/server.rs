@@ -10,17 +10,21 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
 use crate::middleware::ConnKill;
 
-/// Accepts connections until `shutdown` fires.
+/// Accepts connections until `shutdown` fires, then returns once every connection is closed
+/// (a client that sends on a kept-alive connection after the simulator's `shutdown` returned
+/// must find it closed, not answered).
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     tls: Option<TlsAcceptor>,
     shutdown: CancellationToken,
 ) {
+    let connections = TaskTracker::new();
     loop {
         let accepted = tokio::select! {
             () = shutdown.cancelled() => break,
@@ -33,7 +37,7 @@ pub(crate) async fn serve(
         let app = app.clone();
         let kill = shutdown.child_token();
         let tls = tls.clone();
-        tokio::spawn(async move {
+        connections.spawn(async move {
             match tls {
                 Some(acceptor) => {
                     let handshake = tokio::select! {
@@ -48,6 +52,9 @@ pub(crate) async fn serve(
             }
         });
     }
+    // Every connection task watches a child of `shutdown` and drops its socket when it fires.
+    connections.close();
+    connections.wait().await;
 }
 
 async fn serve_connection<S>(io: S, app: Router, kill: CancellationToken)
