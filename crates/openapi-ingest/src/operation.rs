@@ -272,18 +272,27 @@ impl<'a> Builder<'a> {
             if test(map) {
                 return true;
             }
-            let Some(Value::String(reference)) = map.get("$ref") else {
-                return false;
-            };
-            let Target::Local(pointer) = self.resolver.target(reference) else {
-                return false;
-            };
-            let Some(next) = self.resolver.get(&pointer) else {
-                return false;
-            };
-            cur = next;
+            match self.ref_target(cur) {
+                Some(Some(next)) => cur = next,
+                None | Some(None) => return false,
+            }
         }
         false
+    }
+
+    /// Where `schema`'s `$ref` leads: `None` when it has none, `Some(None)` when the reference
+    /// leads nowhere in this document.
+    fn ref_target<'v>(&self, schema: &'v Value) -> Option<Option<&'v Value>>
+    where
+        'a: 'v,
+    {
+        let Some(Value::String(reference)) = schema.get("$ref") else {
+            return None;
+        };
+        let Target::Local(pointer) = self.resolver.target(reference) else {
+            return Some(None);
+        };
+        Some(self.resolver.get(&pointer))
     }
 
     fn style_of(&self, p: &Param<'_>, location: Location) -> (Style, bool) {
@@ -796,16 +805,11 @@ impl<'a> Builder<'a> {
     fn is_raw_string(&self, schema: &Value) -> bool {
         let mut cur = schema;
         for _ in 0..MAX_REF_HOPS {
-            let Some(Value::String(reference)) = cur.get("$ref") else {
-                return media::is_string_schema(cur);
-            };
-            let Target::Local(pointer) = self.resolver.target(reference) else {
-                return false;
-            };
-            let Some(next) = self.resolver.get(&pointer) else {
-                return false;
-            };
-            cur = next;
+            match self.ref_target(cur) {
+                None => return media::is_string_schema(cur),
+                Some(Some(next)) => cur = next,
+                Some(None) => return false,
+            }
         }
         false
     }
